@@ -1,0 +1,40 @@
+module github.com/bpkeys/bpkeys
+
+go 1.26.0
+
+require (
+	filippo.io/nistec v0.0.4
+	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
+	github.com/eoscanada/eos-go v0.10.2
+	github.com/go-piv/piv-go/v2 v2.6.0
+	github.com/manifoldco/promptui v0.9.0
+	golang.org/x/crypto v0.58.0
+	golang.org/x/term v0.47.0
+)
+
+require (
+	contrib.go.opencensus.io/exporter/stackdriver v0.12.6 // indirect
+	github.com/BurntSushi/toml v0.3.1 // indirect
+	github.com/blendle/zapdriver v1.3.1 // indirect
+	github.com/chzyer/readline v0.0.0-20180603132655-2972be24d48e // indirect
+	github.com/golang/groupcache v0.0.0-20190702054246-869f871628b6 // indirect
+	github.com/logrusorgru/aurora v2.0.3+incompatible // indirect
+	github.com/mitchellh/go-testing-interface v1.14.1 // indirect
+	github.com/streamingfast/logging v0.0.0-20210811175431-f3b44b61606a // indirect
+	github.com/teris-io/shortid v0.0.0-20171029131806-771a37caa5cf // indirect
+	github.com/tidwall/gjson v1.6.5 // indirect
+	github.com/tidwall/match v1.0.3 // indirect
+	github.com/tidwall/pretty v1.0.2 // indirect
+	go.opencensus.io v0.22.1 // indirect
+	go.uber.org/atomic v1.5.0 // indirect
+	go.uber.org/multierr v1.3.0 // indirect
+	go.uber.org/tools v0.0.0-20190618225709-2cfd321de3ee // indirect
+	go.uber.org/zap v1.14.0 // indirect
+	golang.org/x/lint v0.0.0-20190930215403-16217165b5de // indirect
+	golang.org/x/mod v0.41.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/tools v0.51.0 // indirect
+	golang.org/x/tools/go/expect v0.1.1-deprecated // indirect
+	honnef.co/go/tools v0.0.1-2019.2.3 // indirect
+)
