@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bpkeys/bpkeys/devices"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitPolicy      = 3   // a policy violation, or a check found problems
+	exitRefused     = 4   // refused for safety: a lockout, a hash mismatch
+	exitInterrupted = 130 // SIGINT/SIGTERM
+)
+
+// app carries what every command needs: its streams, the global flags and the
+// device backends. Commands are built from it by functions, never globals.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	urls    []string
+	chainID string
+	config  string
+	team    string
+	json    bool
+	yes     bool
+
+	registry *devices.Registry
+}
+
+// exitError attaches an exit code to an error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// run executes bpkeys with args and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a.registry = devices.NewRegistry(a.backends()...)
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "bpkeys: "+err.Error())
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case isUsage(err):
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// isUsage recognises cobra's own argument and flag errors.
+func isUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "required flag"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// printJSON writes v as indented JSON on stdout.
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// out writes a line of human output on stdout.
+func (a *app) out(format string, args ...any) { fmt.Fprintf(a.stdout, format+"\n", args...) }
+
+// info writes progress or advice on stderr, keeping stdout for results.
+func (a *app) info(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "bpkeys",
+		Short:         "Keys, permissions, multisig and producer operations for EOSIO block producers, signed on YubiKeys and HSMs",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; default http://127.0.0.1:8888)")
+	f.StringVar(&a.chainID, "chain-id", "", "refuse endpoints on any other chain (64 hex digits)")
+	f.StringVar(&a.config, "config", "", "config file (default $XDG_CONFIG_HOME/bpkeys/config.yaml)")
+	f.StringVar(&a.team, "team", "", "team file naming who holds each key")
+	f.BoolVar(&a.json, "json", false, "print results as JSON")
+	f.BoolVar(&a.yes, "yes", false, "do not ask for confirmation before signing")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%w (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newVersionCmd(a),
+		newKeyCmd(a),
+		newSigCmd(a),
+		newKeysCmd(a),
+		newSignDigestCmd(a),
+	)
+	root.AddCommand(a.chainCommands()...)
+	return root
+}
