@@ -35,29 +35,42 @@ func ParseECDSA(c Curve, b []byte) (r, s *big.Int, err error) {
 }
 
 // Compact converts a device's ECDSA signature (DER or raw r||s) over digest
-// into EOSIO's compact form: s made low, the recovery id found by trial
-// recovery against pub, header 31+recid. The result is low-S but, for K1, not
-// necessarily canonical: SignRaw retries for that.
+// into EOSIO's compact form: s made low, the recovery id derived while
+// verifying the signature against pub, header 31+recid. The result is low-S
+// but, for K1, not necessarily canonical: SignRaw asks again for that.
 func Compact(pub PublicKey, digest, deviceSig []byte) (Signature, error) {
 	if len(digest) != 32 {
 		return Signature{}, ErrDigestLength
 	}
-	r, s, err := ParseECDSA(pub.Curve, deviceSig)
+	sig, r, s, err := lowS(pub.Curve, deviceSig)
 	if err != nil {
 		return Signature{}, err
 	}
-	if s.Cmp(pub.Curve.halfOrder()) > 0 {
-		s = new(big.Int).Sub(pub.Curve.order(), s) // flips R's parity: recid is found after this
+	return finish(pub, digest, sig, r, s)
+}
+
+// lowS parses device output and lays out r and the low s in a compact
+// signature whose header is not yet known.
+func lowS(c Curve, deviceSig []byte) (sig Signature, r, s *big.Int, err error) {
+	r, s, err = ParseECDSA(c, deviceSig)
+	if err != nil {
+		return Signature{}, nil, nil, err
 	}
-	var sig Signature
-	sig.Curve = pub.Curve
+	if s.Cmp(c.halfOrder()) > 0 {
+		s = new(big.Int).Sub(c.order(), s) // negates R: the recovery id is derived after this
+	}
+	sig.Curve = c
 	r.FillBytes(sig.Data[1:33])
 	s.FillBytes(sig.Data[33:65])
-	for recid := 0; recid < 4; recid++ {
-		sig.Data[0] = byte(31 + recid)
-		if got, err := sig.Recover(digest); err == nil && got == pub {
-			return sig, nil
-		}
+	return sig, r, s, nil
+}
+
+// finish verifies (r, s) against pub and sets the header from the recovery id.
+func finish(pub PublicKey, digest []byte, sig Signature, r, s *big.Int) (Signature, error) {
+	recid, err := recoveryID(pub, digest, r, s)
+	if err != nil {
+		return Signature{}, fmt.Errorf("%w: the device's signature does not match its public key %s (wrong key object, or a faulty device)", ErrBadSignature, pub)
 	}
-	return Signature{}, fmt.Errorf("%w: the device's signature does not match its public key %s (wrong key object, or a faulty device)", ErrBadSignature, pub)
+	sig.Data[0] = byte(31 + recid)
+	return sig, nil
 }

@@ -1,7 +1,6 @@
 package signer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,13 +40,15 @@ func (e *NonCanonicalError) Is(target error) bool {
 // SignRaw turns a device's raw ECDSA into a verified EOSIO signature by pub
 // over digest. R1 needs one device signature (made low-S); K1 asks the device
 // again until the result is canonical, up to MaxK1Attempts, and stops early
-// with ErrDeterministicNonce when the device repeats itself.
+// with ErrDeterministicNonce when the device repeats itself. The canonical
+// test runs on the bytes before any curve arithmetic, so rejected attempts
+// cost only the device's time; the accepted one is verified against pub.
 func SignRaw(ctx context.Context, pub PublicKey, digest [32]byte, sign RawSignFunc) (Signature, error) {
 	attempts := 1
 	if pub.Curve == CurveK1 {
 		attempts = MaxK1Attempts
 	}
-	var seen [][]byte
+	var seen [][64]byte
 	for i := 1; i <= attempts; i++ {
 		if err := ctx.Err(); err != nil {
 			return Signature{}, err
@@ -56,22 +57,21 @@ func SignRaw(ctx context.Context, pub PublicKey, digest [32]byte, sign RawSignFu
 		if err != nil {
 			return Signature{}, err
 		}
-		sig, err := Compact(pub, digest[:], raw)
+		sig, r, s, err := lowS(pub.Curve, raw)
 		if err != nil {
 			return Signature{}, err
 		}
 		if sig.IsCanonical() {
-			if err := sig.Verify(digest[:], pub); err != nil {
-				return Signature{}, err
-			}
-			return sig, nil
+			return finish(pub, digest[:], sig, r, s)
 		}
+		var rs [64]byte
+		copy(rs[:], sig.Data[1:])
 		for _, prev := range seen {
-			if bytes.Equal(prev, sig.Data[:]) {
+			if prev == rs {
 				return Signature{}, &NonCanonicalError{Attempts: i, Deterministic: true}
 			}
 		}
-		seen = append(seen, append([]byte(nil), sig.Data[:]...))
+		seen = append(seen, rs)
 	}
 	return Signature{}, &NonCanonicalError{Attempts: attempts}
 }

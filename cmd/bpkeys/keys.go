@@ -206,9 +206,17 @@ func newSignDigestCmd(a *app) *cobra.Command {
 			}
 			var digest [32]byte
 			copy(digest[:], d)
+			ref, err := signer.ParseRef(args[0])
+			if err != nil {
+				return usageErr("%w", err)
+			}
+			b, err := a.registry.Backend(ref.Scheme)
+			if err != nil {
+				return usageErr("%w", err)
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			key, err := a.registry.Open(ctx, args[0])
+			key, err := b.Open(ctx, ref)
 			if err != nil {
 				return err
 			}
