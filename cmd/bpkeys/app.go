@@ -134,5 +134,6 @@ func newRootCmd(a *app) *cobra.Command {
 		newSignDigestCmd(a),
 	)
 	root.AddCommand(a.chainCommands()...)
+	root.AddCommand(a.permsCommands()...)
 	return root
 }

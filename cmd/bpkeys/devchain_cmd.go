@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bpkeys/bpkeys/devchain"
+	"github.com/bpkeys/bpkeys/devchain/demokeys"
+)
+
+func newDevchainCmd(a *app) *cobra.Command {
+	var (
+		listen   string
+		stateDir string
+		genesis  string
+		interval time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "devchain",
+		Short: "Run a local chain speaking the nodeos API, with real authorization rules, eosio.msig and eosio.system producer actions",
+		Long: `Run a local chain for tests and rehearsals. It is not a blockchain (no consensus, no WASM) but
+checks transactions as nodeos does: expiration, TaPoS, signatures (K1 canonical, R1 low-S, no duplicate or
+irrelevant ones), permissions and linkauth minimums; and runs the native account actions, eosio.msig,
+regproducer/regproducer2/unregprod/claimrewards and token transfers. POST /v1/devchain/advance_time
+{"seconds":N} moves its clock forward. It serves until interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var g *devchain.Genesis
+			if genesis != "" {
+				var err error
+				if g, err = devchain.LoadGenesis(genesis); err != nil {
+					return withCode(exitUsage, err)
+				}
+			}
+			c, err := devchain.New(g, devchain.Options{BlockInterval: interval, StateDir: stateDir, Log: a.stderr})
+			if err != nil {
+				return err
+			}
+			return serveChain(cmd.Context(), a, c, listen, func(addr string) {
+				a.info("devchain serving http://%s (chain id %s)", addr, c.ChainID())
+				if stateDir != "" {
+					a.info("state kept in %s", stateDir)
+				}
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8888", "address to serve the nodeos API on")
+	f.StringVar(&stateDir, "state", "", "directory keeping the chain state across restarts (default: none, state is lost on exit)")
+	f.StringVar(&genesis, "genesis", "", "genesis JSON file (accounts, permissions, links, producers)")
+	f.DurationVar(&interval, "block-interval", 500*time.Millisecond, "time between blocks")
+	return cmd
+}
+
+// serveChain serves c on listen until ctx ends, then closes it.
+func serveChain(ctx context.Context, a *app, c *devchain.Chain, listen string, started func(addr string)) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	addr, err := c.Start(ctx, listen)
+	if err != nil {
+		c.Close()
+		return err
+	}
+	started(addr.String())
+	<-ctx.Done()
+	a.info("stopping the devchain")
+	if err := c.Close(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	var (
+		noTUI  bool
+		listen string
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start a local chain with a sample producer team (alice, bob, carol and " + demokeys.ProducerAccount + ")",
+		Long: `Start a devchain with a sample producer team and serve it until interrupted. The demo keys are
+generated in memory at start, are never written anywhere, and only work on this demo chain; only their
+public keys are printed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			team, err := demokeys.NewTeam()
+			if err != nil {
+				return err
+			}
+			c, err := devchain.New(team.Genesis(), devchain.Options{})
+			if err != nil {
+				return err
+			}
+			_ = noTUI // the TUI is not built yet: demo always behaves like --no-tui
+			return serveChain(cmd.Context(), a, c, listen, func(addr string) {
+				printDemo(a, team, c, addr)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "do not start the TUI; print the endpoint and accounts and serve")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8888", "address to serve the nodeos API on")
+	return cmd
+}
+
+func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
+	url := "http://" + addr
+	if a.json {
+		members := map[string]string{}
+		for _, m := range team.Members() {
+			members[m.Account] = m.Key.PublicKey().String()
+		}
+		_ = a.printJSON(map[string]any{
+			"endpoint": url, "chain_id": c.ChainID().String(), "producer": demokeys.ProducerAccount,
+			"members": members, "claim_key": team.Claim.PublicKey().String(), "rotate_key": team.Rotate.PublicKey().String(),
+			"producer_key": team.ProducerKey.String(),
+		})
+		return
+	}
+	a.out("bpkeys demo chain (DEMO ONLY: keys live in memory and vanish on exit)")
+	a.out("  endpoint   %s", url)
+	a.out("  chain id   %s", c.ChainID())
+	a.out("")
+	a.out("accounts:")
+	for _, m := range team.Members() {
+		a.out("  %-13s owner/active  %s", m.Account, m.Key.PublicKey())
+	}
+	a.out("  %-13s owner, active  2 of alice@active, bob@active, carol@active", demokeys.ProducerAccount)
+	a.out("  %-13s claim          %s  (linked: eosio::claimrewards, eosio.bpay::claimrewards)", "", team.Claim.PublicKey())
+	a.out("  %-13s rotate         %s  (linked: eosio::regproducer, eosio::regproducer2, eosio::unregprod)", "", team.Rotate.PublicKey())
+	a.out("  producer key   %s", team.ProducerKey)
+	a.out("")
+	a.out("try:")
+	a.out("  curl -s %s/v1/chain/get_account -d '{\"account_name\":\"%s\"}'", url, demokeys.ProducerAccount)
+	a.out("  curl -s %s/v1/chain/get_producers -d '{\"json\":true}'", url)
+	a.out("  curl -s %s/v1/devchain/advance_time -d '{\"seconds\":86401}'", url)
+	a.out("  bpkeys --url %s perms show %s", url, demokeys.ProducerAccount)
+	a.info("serving until interrupted (Ctrl-C)")
+}

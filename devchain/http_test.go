@@ -1,0 +1,160 @@
+package devchain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	eos "github.com/eoscanada/eos-go"
+)
+
+func fixture(t *testing.T, name string) (int, any) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Status int `json:"status"`
+		JSON   any `json:"json"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Status, f.JSON
+}
+
+func post(t *testing.T, srv *httptest.Server, path string, body any) (int, any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	var v any
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%s: %v: %s", path, err, out)
+	}
+	return resp.StatusCode, v
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "bool"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// sameShape reports fields of want missing from got or of another JSON type.
+func sameShape(path string, want, got any) []string {
+	var bad []string
+	if want == nil || got == nil {
+		return nil
+	}
+	if jsonType(want) != jsonType(got) {
+		return []string{fmt.Sprintf("%s: %s in nodeos, %s here", path, jsonType(want), jsonType(got))}
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		g := got.(map[string]any)
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok {
+				bad = append(bad, path+"."+k+": missing")
+				continue
+			}
+			bad = append(bad, sameShape(path+"."+k, wv, gv)...)
+		}
+	case []any:
+		g := got.([]any)
+		if len(w) > 0 && len(g) > 0 {
+			bad = append(bad, sameShape(path+"[0]", w[0], g[0])...)
+		}
+	}
+	return bad
+}
+
+func TestResponseShapesMatchNodeos(t *testing.T) {
+	e := newEnv(t, testGenesis())
+	srv := httptest.NewServer(e.c.Handler())
+	defer srv.Close()
+	res := e.mustPush([]*eos.Action{act("eosio.token", "transfer", transfer("alice", "bob", "0.0042 EOS"), "alice@active")}, kAlice)
+	_ = res
+	e.c.ProduceBlocks(1)
+	pushReq := e.request(e.trx([]*eos.Action{act("eosio.token", "transfer", transfer("alice", "bob", "0.0043 EOS"), "alice@active")}), kAlice)
+
+	cases := []struct {
+		fixture string
+		path    string
+		body    any
+	}{
+		{"get_info.jungle4.json", "/v1/chain/get_info", nil},
+		{"get_account.jungle4.wharfkit1115.json", "/v1/chain/get_account", map[string]any{"account_name": "bpteam111111"}},
+		{"error.500.unknown_key.json", "/v1/chain/get_account", map[string]any{"account_name": "nani1"}},
+		{"error.400.unknown_block.json", "/v1/chain/get_block", map[string]any{"block_num_or_id": 10000000}},
+		{"get_table_rows.eos.eosio.token.stat.json", "/v1/chain/get_table_rows", map[string]any{"code": "eosio.token", "scope": "EOS", "table": "stat", "json": true, "show_payer": true}},
+		{"get_raw_abi.jungle4.eosio.token.json", "/v1/chain/get_raw_abi", map[string]any{"account_name": "eosio.token"}},
+		{"send_transaction.202.jungle4.1.json", "/v1/chain/send_transaction", pushReq},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fixture, func(t *testing.T) {
+			wantStatus, want := fixture(t, tc.fixture)
+			status, got := post(t, srv, tc.path, tc.body)
+			if status != wantStatus {
+				t.Errorf("status %d, nodeos %d: %v", status, wantStatus, got)
+			}
+			for _, p := range sameShape("$", want, got) {
+				t.Error(p)
+			}
+		})
+	}
+	// Permissions carry linked_actions; K1 keys print in the legacy form.
+	_, acct := post(t, srv, "/v1/chain/get_account", map[string]any{"account_name": "bpteam111111"})
+	b, _ := json.Marshal(acct)
+	if !bytes.Contains(b, []byte(`"linked_actions":[{"account":"eosio","action":"claimrewards"},{"account":"eosio.bpay","action":"claimrewards"}]`)) {
+		t.Errorf("claim links missing: %s", b)
+	}
+	_, alice := post(t, srv, "/v1/chain/get_account", map[string]any{"account_name": "alice"})
+	b, _ = json.Marshal(alice)
+	if !bytes.Contains(b, []byte(kAlice.PublicKey().Legacy())) {
+		t.Errorf("alice's key not in EOS form: %s", b)
+	}
+	// advance_time and health.
+	status, adv := post(t, srv, "/v1/devchain/advance_time", map[string]any{"seconds": 86401})
+	if status != 200 || adv.(map[string]any)["head_block_time"] != "2026-01-02T00:00:01.500" {
+		t.Errorf("advance_time: %d %v", status, adv)
+	}
+	resp, err := http.Get(srv.URL + "/v1/devchain/health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("health: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// get_required_keys over HTTP.
+	_, rk := post(t, srv, "/v1/chain/get_required_keys", map[string]any{
+		"transaction":    map[string]any{"actions": []any{map[string]any{"account": "eosio.token", "name": "transfer", "authorization": []any{map[string]any{"actor": "bpteam111111", "permission": "active"}}, "data": ""}}},
+		"available_keys": []string{kAlice.PublicKey().String(), kBob.PublicKey().String(), kCarol.PublicKey().Legacy()},
+	})
+	keys := rk.(map[string]any)["required_keys"].([]any)
+	if len(keys) != 2 {
+		t.Errorf("required_keys %v", keys)
+	}
+}
