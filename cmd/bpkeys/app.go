@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,8 @@ type app struct {
 	team    string
 	json    bool
 	yes     bool
+
+	journalPath string
 
 	registry *devices.Registry
 }
@@ -123,6 +126,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f.StringVar(&a.team, "team", "", "team file naming who holds each key")
 	f.BoolVar(&a.json, "json", false, "print results as JSON")
 	f.BoolVar(&a.yes, "yes", false, "do not ask for confirmation before signing")
+	f.StringVar(&a.journalPath, "journal", os.Getenv("BPKEYS_JOURNAL"), "signing journal (env BPKEYS_JOURNAL; default $XDG_STATE_HOME/bpkeys/journal.jsonl)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%w (see '%s --help')", err, c.CommandPath())
 	})
@@ -132,8 +136,11 @@ func newRootCmd(a *app) *cobra.Command {
 		newSigCmd(a),
 		newKeysCmd(a),
 		newSignDigestCmd(a),
+		newAuditCmd(a),
 	)
 	root.AddCommand(a.chainCommands()...)
 	root.AddCommand(a.permsCommands()...)
+	root.AddCommand(a.msigCommands()...)
+	root.AddCommand(a.producerCommands()...)
 	return root
 }

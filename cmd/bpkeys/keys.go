@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -221,7 +222,11 @@ func newSignDigestCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer key.Close()
-			sig, err := key.Sign(ctx, digest)
+			j, err := a.journal()
+			if err != nil {
+				return err
+			}
+			sig, err := audit.SignDigest(ctx, j, "sign-digest", a.chainID, key, digest)
 			if err != nil {
 				return err
 			}
