@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/signer"
+)
+
+// defaultURL is the endpoint used when neither --url nor BPKEYS_URL is given.
+const defaultURL = "http://127.0.0.1:8888"
+
+// chainEndpoints returns the endpoints from --url (repeatable), else from
+// BPKEYS_URL (comma-separated), else the local default.
+func (a *app) chainEndpoints() []string {
+	var urls []string
+	for _, u := range a.urls {
+		if u = strings.TrimSpace(u); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	if len(urls) > 0 {
+		return urls
+	}
+	for _, u := range strings.Split(os.Getenv("BPKEYS_URL"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	if len(urls) > 0 {
+		return urls
+	}
+	return []string{defaultURL}
+}
+
+// chainClient builds the nodeos client from the global flags: endpoints as
+// chainEndpoints returns them, pinned to --chain-id when given. Failovers
+// are reported on stderr.
+func (a *app) chainClient() (*chain.Client, error) {
+	opts := chain.Options{
+		URLs: a.chainEndpoints(),
+		Logf: func(format string, args ...any) { a.info("bpkeys: "+format, args...) },
+	}
+	if s := strings.TrimSpace(a.chainID); s != "" {
+		id, err := signer.ParseChainID(s)
+		if err != nil {
+			return nil, usageErr("--chain-id: %v", err)
+		}
+		if id == (signer.ChainID{}) {
+			return nil, usageErr("--chain-id: the all-zero chain id is not a chain")
+		}
+		opts.ChainID = id
+	}
+	c, err := chain.New(opts)
+	if err != nil {
+		return nil, usageErr("%v (from --url or BPKEYS_URL)", err)
+	}
+	return c, nil
+}
