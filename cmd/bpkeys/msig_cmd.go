@@ -1,7 +1,632 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	eos "github.com/eoscanada/eos-go"
+	"github.com/spf13/cobra"
+
+	"github.com/bpkeys/bpkeys/audit"
+	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/proposals"
+	"github.com/bpkeys/bpkeys/signer"
+)
 
 // msigCommands are the eosio.msig commands (propose, list, inbox, review,
 // approve, unapprove, cancel, exec, invalidate).
-func (a *app) msigCommands() []*cobra.Command { return nil }
+func (a *app) msigCommands() []*cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "msig",
+		Short: "Multisig proposals: propose, an approval inbox, reviews, approvals pinned to the proposal hash",
+	}
+	cmd.AddCommand(
+		newMsigProposeCmd(a),
+		newMsigListCmd(a),
+		newMsigInboxCmd(a),
+		newMsigReviewCmd(a),
+		newMsigApproveCmd(a),
+		newMsigUnapproveCmd(a),
+		newMsigCancelCmd(a),
+		newMsigExecCmd(a),
+		newMsigInvalidateCmd(a),
+	)
+	return []*cobra.Command{cmd}
+}
+
+func msigParseName(what, s string) (eos.Name, error) {
+	if _, err := proposals.ParseLevel(s + "@active"); err != nil {
+		return "", usageErr("%s %q is not a valid EOSIO name (up to 12 characters a-z, 1-5 and '.')", what, s)
+	}
+	return eos.Name(s), nil
+}
+
+// readForReview reads a proposal and reviews it from that one read.
+func (a *app) readForReview(ctx context.Context, cl *chain.Client, proposer, name string) (*proposals.Review, error) {
+	pn, err := msigParseName("proposer", proposer)
+	if err != nil {
+		return nil, err
+	}
+	nn, err := msigParseName("proposal name", name)
+	if err != nil {
+		return nil, err
+	}
+	p, err := proposals.Read(ctx, cl, eos.AccountName(pn), nn)
+	if err != nil {
+		return nil, err
+	}
+	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{})
+}
+
+func newMsigProposeCmd(a *app) *cobra.Command {
+	var proposer, permission, plan, actionsFile, trxFile, name string
+	var expires time.Duration
+	var requests, signers []string
+	cmd := &cobra.Command{
+		Use:   "propose --proposer ACCOUNT (--plan FILE | --actions FILE | --trx FILE) --signer REF",
+		Short: "Propose a transaction to eosio.msig, requesting the approvals its authorities need",
+		Long: "Build the inner transaction (ref block 0/0, delay 0, no limits, expiring --expires after the\n" +
+			"chain's head time), derive the requested approvals from the authorities involved (or take\n" +
+			"--request), check that they can satisfy it, choose an unused name, show the review and sign\n" +
+			"eosio.msig::propose as the proposer.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			n := 0
+			file := ""
+			for _, f := range []string{plan, actionsFile, trxFile} {
+				if f != "" {
+					n++
+					file = f
+				}
+			}
+			if n != 1 {
+				return usageErr("give exactly one of --plan, --actions or --trx")
+			}
+			if proposer == "" {
+				return usageErr("--proposer is required")
+			}
+			if _, err := msigParseName("--proposer", proposer); err != nil {
+				return err
+			}
+			req := proposals.ProposeRequest{Proposer: eos.AccountName(proposer), Permission: eos.PermissionName(permission), ExpiresIn: expires}
+			if name != "" {
+				nn, err := msigParseName("--name", name)
+				if err != nil {
+					return err
+				}
+				req.Name = nn
+			}
+			if len(requests) > 0 {
+				ls, err := msigParseLevels("--request", requests)
+				if err != nil {
+					return err
+				}
+				req.Requested = ls
+			}
+			body, err := os.ReadFile(file)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			abis := proposals.NewABIs(cl)
+			if req.Actions, err = proposals.ParseActions(ctx, abis, body); err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+			b, err := proposals.Build(ctx, cl, req)
+			if err != nil {
+				return err
+			}
+			preview := &proposals.Proposal{Proposer: b.Proposer, Name: b.Name, Packed: b.Packed, Hash: b.Hash, Transaction: b.Inner, Provided: []proposals.Approval{}}
+			for _, l := range b.Requested {
+				preview.Requested = append(preview.Requested, proposals.Approval{Level: l})
+			}
+			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis})
+			if err != nil {
+				return err
+			}
+			sent, err := a.msigSign(ctx, cl, msigSignRequest{
+				note:    fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash),
+				actions: []*eos.Action{b.Propose},
+				signers: signers,
+				show: func() {
+					r.WriteText(a.stderr)
+					for _, n := range b.Notes {
+						a.info("note: %s", n)
+					}
+				},
+			})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(struct {
+					Proposal *proposals.Built `json:"proposal"`
+					Sent     *msigSent        `json:"sent"`
+				}{b, sent})
+			}
+			a.out("proposed %s/%s", b.Proposer, b.Name)
+			a.out("proposal hash  %s", b.Hash)
+			a.out("requested      %s", msigJoinLevels(b.Requested))
+			a.out("expires        %s", b.Inner.Expiration.Format(time.RFC3339))
+			a.out("transaction    %s", sent.TransactionID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&proposer, "proposer", "", "account that proposes (signs propose)")
+	f.StringVar(&permission, "permission", "active", "the proposer's permission that signs propose")
+	f.StringVar(&plan, "plan", "", "a plan JSON file (its \"actions\")")
+	f.StringVar(&actionsFile, "actions", "", "a JSON file: an array of actions (data as fields or hex)")
+	f.StringVar(&trxFile, "trx", "", "a transaction JSON file (its actions are proposed)")
+	f.StringVar(&name, "name", "", "proposal name (default: generated, unused)")
+	f.DurationVar(&expires, "expires", proposals.DefaultExpiration, "how long the proposal stays executable")
+	f.StringArrayVar(&requests, "request", nil, "requested approval ACTOR@PERM (repeatable; default: derived from the authorities)")
+	f.StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
+	return cmd
+}
+
+func msigJoinLevels(ls []eos.PermissionLevel) string {
+	s := make([]string, len(ls))
+	for i, l := range ls {
+		s[i] = string(l.Actor) + "@" + string(l.Permission)
+	}
+	return strings.Join(s, ", ")
+}
+
+func newMsigListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list PROPOSER",
+		Short: "List a proposer's open proposals with their hashes and approvals",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			pn, err := msigParseName("proposer", args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			props, bad, err := proposals.List(ctx, cl, eos.AccountName(pn))
+			if err != nil {
+				return err
+			}
+			now, err := proposals.ChainNow(ctx, cl)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				type item struct {
+					*proposals.Proposal
+					Expired bool `json:"expired"`
+				}
+				out := struct {
+					Proposals  []item            `json:"proposals"`
+					Unreadable map[string]string `json:"unreadable,omitempty"`
+				}{Proposals: []item{}}
+				for _, p := range props {
+					out.Proposals = append(out.Proposals, item{p, p.Expired(now)})
+				}
+				if len(bad) > 0 {
+					out.Unreadable = map[string]string{}
+					for n, e := range bad {
+						out.Unreadable[string(n)] = e.Error()
+					}
+				}
+				return a.printJSON(out)
+			}
+			if len(props) == 0 && len(bad) == 0 {
+				a.out("%s has no open proposals", pn)
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tHASH\tEXPIRES\tAPPROVED\tSTILL REQUESTED")
+			for _, p := range props {
+				exp := p.Transaction.Expiration.Format(time.RFC3339)
+				if p.Expired(now) {
+					exp += " (expired)"
+				}
+				var req []string
+				for _, r := range p.Requested {
+					req = append(req, string(r.Level.Actor)+"@"+string(r.Level.Permission))
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Hash, exp, msigJoinLevels(p.Levels()), strings.Join(req, ", "))
+			}
+			tw.Flush()
+			for n, e := range bad {
+				a.info("warning: proposal %s/%s cannot be read: %v", pn, n, e)
+			}
+			return nil
+		},
+	}
+}
+
+func newMsigInboxCmd(a *app) *cobra.Command {
+	var as []string
+	var expired bool
+	cmd := &cobra.Command{
+		Use:   "inbox [--as ACTOR@PERM...]",
+		Short: "Every open proposal awaiting an approval you can give",
+		Long: "Scan eosio.msig on the chain (no indexer): every proposal whose requested approvals include\n" +
+			"one of the --as levels, or, without --as, a level whose authority the keys on the connected\n" +
+			"YubiKeys and HSMs satisfy.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			levels, err := msigParseLevels("--as", as)
+			if err != nil {
+				return err
+			}
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			var mine func(eos.PermissionLevel) bool
+			if len(levels) > 0 {
+				set := map[eos.PermissionLevel]bool{}
+				for _, l := range levels {
+					set[l] = true
+				}
+				mine = func(l eos.PermissionLevel) bool { return set[l] }
+			} else {
+				keys := a.msigPresentKeys(ctx)
+				if len(keys) == 0 {
+					return usageErr("no --as and no key on a connected YubiKey or HSM: say who you approve as with --as ACTOR@PERM")
+				}
+				accts := proposals.NewAccounts(cl)
+				mine = func(l eos.PermissionLevel) bool { return msigKeysSatisfy(ctx, accts, l, keys) }
+			}
+			items, err := proposals.Inbox(ctx, cl, mine, proposals.InboxOptions{IncludeExpired: expired})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				if items == nil {
+					items = []proposals.InboxItem{}
+				}
+				return a.printJSON(struct {
+					Awaiting []proposals.InboxItem `json:"awaiting"`
+				}{items})
+			}
+			if len(items) == 0 {
+				a.out("No open proposal awaits your approval.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PROPOSER\tNAME\tAWAITING\tEXPIRES\tHASH")
+			for _, it := range items {
+				exp := it.Expiration.Format(time.RFC3339)
+				if it.Expired {
+					exp += " (expired)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.Proposer, it.Name, msigJoinLevels(it.Awaiting), exp, it.Hash)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringArrayVar(&as, "as", nil, "a level you approve as, ACTOR@PERM (repeatable)")
+	cmd.Flags().BoolVar(&expired, "expired", false, "include expired proposals")
+	return cmd
+}
+
+// presentKeys lists the public keys on every connected device.
+func (a *app) msigPresentKeys(ctx context.Context) []signer.PublicKey {
+	var keys []signer.PublicKey
+	for _, s := range a.registry.Schemes() {
+		b, _ := a.registry.Backend(s)
+		inv, err := b.Inventory(ctx)
+		if err != nil {
+			a.info("warning: %s: %v", s, err)
+			continue
+		}
+		for _, k := range inv.Keys {
+			keys = append(keys, k.PublicKey)
+		}
+	}
+	return keys
+}
+
+// msigKeysSatisfy reports whether keys alone reach the threshold of l.
+func msigKeysSatisfy(ctx context.Context, accts *proposals.Accounts, l eos.PermissionLevel, keys []signer.PublicKey) bool {
+	acct, err := accts.Get(ctx, string(l.Actor))
+	if err != nil || acct == nil {
+		return false
+	}
+	p := acct.Permission(string(l.Permission))
+	if p == nil {
+		return false
+	}
+	var w uint32
+	for _, kw := range p.RequiredAuth.Keys {
+		for _, k := range keys {
+			if kw.Unsupported == "" && kw.Key == k {
+				w += uint32(kw.Weight)
+			}
+		}
+	}
+	return w >= p.RequiredAuth.Threshold
+}
+
+func newMsigReviewCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "review PROPOSER NAME",
+		Short: "Explain a proposal: each action in words, diffs, the hash, approvals and what is missing",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			r, err := a.readForReview(cmd.Context(), cl, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(r)
+			}
+			return r.WriteText(a.stdout)
+		},
+	}
+}
+
+// msigLevelFlag reads the single --as level of a signing command.
+func msigLevelFlag(as string, def eos.PermissionLevel) (eos.PermissionLevel, error) {
+	if as == "" {
+		if def.Actor == "" {
+			return eos.PermissionLevel{}, usageErr("--as ACTOR@PERM is required")
+		}
+		return def, nil
+	}
+	l, err := proposals.ParseLevel(as)
+	if err != nil {
+		return l, usageErr("--as: %v", err)
+	}
+	return l, nil
+}
+
+func newMsigApproveCmd(a *app) *cobra.Command {
+	var as, hash string
+	var signers []string
+	var allowReplaced bool
+	cmd := &cobra.Command{
+		Use:   "approve PROPOSER NAME --as ACTOR@PERM --signer REF",
+		Short: "Approve a proposal, pinned to the hash of the transaction shown",
+		Long: "Read the proposal, show its review, and approve it with proposal_hash = sha256 of the very\n" +
+			"bytes shown. Before signing the proposal is read again: if it changed, nothing is signed\n" +
+			"(exit 4). bpkeys also refuses (exit 4) to approve a different hash under a proposer and name\n" +
+			"it approved before, unless --allow-replaced. --hash pins the hash from an earlier review.",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			level, err := msigLevelFlag(as, eos.PermissionLevel{})
+			if err != nil {
+				return err
+			}
+			var pinned *chain.Checksum256
+			if hash != "" {
+				h, err := chain.ParseChecksum256(hash)
+				if err != nil {
+					return usageErr("--hash: %v", err)
+				}
+				pinned = &h
+			}
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			r, err := a.readForReview(ctx, cl, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			p := r.Proposal
+			if pinned != nil && *pinned != p.Hash {
+				return withCode(exitRefused, fmt.Errorf("%s/%s now holds a transaction with hash %s, not the %s you reviewed: it was replaced; review it again (nothing was signed)", p.Proposer, p.Name, p.Hash, *pinned))
+			}
+			chainID, err := cl.ChainID(ctx)
+			if err != nil {
+				return err
+			}
+			if !allowReplaced {
+				j, err := a.journal()
+				if err != nil {
+					return err
+				}
+				entries, err := j.Entries()
+				if err != nil && !errors.Is(err, audit.ErrNoJournal) {
+					return withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w", err))
+				}
+				if err := proposals.CheckReplaced(entries, chainID.String(), p.Proposer, p.Name, p.Hash); err != nil {
+					return withCode(exitRefused, fmt.Errorf("%w (nothing was signed)", err))
+				}
+			}
+			act, err := proposals.ApproveAction(p, level)
+			if err != nil {
+				return err
+			}
+			sent, err := a.msigSign(ctx, cl, msigSignRequest{
+				note:    proposals.ApprovalNote(p.Proposer, p.Name, p.Hash),
+				actions: []*eos.Action{act},
+				signers: signers,
+				show: func() {
+					r.WriteText(a.stderr)
+					a.info("\nApproving %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
+				},
+				recheck: func(ctx context.Context) error {
+					again, err := proposals.Read(ctx, cl, p.Proposer, p.Name)
+					if errors.Is(err, proposals.ErrNotFound) {
+						return withCode(exitRefused, fmt.Errorf("%s/%s was cancelled or executed after it was shown: nothing was signed", p.Proposer, p.Name))
+					}
+					if err != nil {
+						return err
+					}
+					if !proposals.Same(p, again) {
+						return withCode(exitRefused, fmt.Errorf("%s/%s changed after it was shown (hash %s, now %s): it was replaced; nothing was signed; review it again", p.Proposer, p.Name, p.Hash, again.Hash))
+					}
+					return nil
+				},
+			})
+			if err != nil {
+				if chain.IsCode(err, 3230001) || strings.Contains(err.Error(), "hash mismatch") {
+					return withCode(exitRefused, fmt.Errorf("the chain refused the approval: %s/%s no longer holds the transaction with hash %s that was shown and signed (it was replaced in the meantime); nothing was approved; review it again: %w", p.Proposer, p.Name, p.Hash, err))
+				}
+				return err
+			}
+			if a.json {
+				return a.printJSON(struct {
+					Proposer     eos.AccountName     `json:"proposer"`
+					Name         eos.Name            `json:"proposal_name"`
+					Level        eos.PermissionLevel `json:"level"`
+					ProposalHash string              `json:"proposal_hash"`
+					Sent         *msigSent           `json:"sent"`
+				}{p.Proposer, p.Name, level, p.Hash.String(), sent})
+			}
+			a.out("approved %s/%s as %s@%s", p.Proposer, p.Name, level.Actor, level.Permission)
+			a.out("proposal hash  %s", p.Hash)
+			a.out("transaction    %s", sent.TransactionID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&as, "as", "", "the requested level you approve as, ACTOR@PERM")
+	f.StringVar(&hash, "hash", "", "refuse unless the proposal's hash is this one (from an earlier review)")
+	f.BoolVar(&allowReplaced, "allow-replaced", false, "approve even though another hash was approved under this name before")
+	f.StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
+	return cmd
+}
+
+// simpleMsigCmd is unapprove, cancel, exec: read, check, sign one action.
+func simpleMsigCmd(a *app, use, short string, defaultToProposer bool, build func(r *proposals.Review, level eos.PermissionLevel, now time.Time) (*eos.Action, error)) *cobra.Command {
+	var as string
+	var signers []string
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var def eos.PermissionLevel
+			if defaultToProposer {
+				def = eos.PermissionLevel{Actor: eos.AccountName(args[0]), Permission: "active"}
+			}
+			level, err := msigLevelFlag(as, def)
+			if err != nil {
+				return err
+			}
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			r, err := a.readForReview(ctx, cl, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			act, err := build(r, level, r.Now)
+			if err != nil {
+				return err
+			}
+			verb := strings.Fields(use)[0]
+			p := r.Proposal
+			sent, err := a.msigSign(ctx, cl, msigSignRequest{
+				note:    fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash),
+				actions: []*eos.Action{act},
+				signers: signers,
+				show:    func() { r.WriteText(a.stderr) },
+			})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(struct {
+					Action       string    `json:"action"`
+					Proposer     string    `json:"proposer"`
+					Name         string    `json:"proposal_name"`
+					ProposalHash string    `json:"proposal_hash"`
+					Sent         *msigSent `json:"sent"`
+				}{verb, string(p.Proposer), string(p.Name), p.Hash.String(), sent})
+			}
+			a.out("%s %s/%s: transaction %s", verb, p.Proposer, p.Name, sent.TransactionID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "the level that signs, ACTOR@PERM")
+	cmd.Flags().StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
+	return cmd
+}
+
+func newMsigUnapproveCmd(a *app) *cobra.Command {
+	return simpleMsigCmd(a, "unapprove PROPOSER NAME --as ACTOR@PERM --signer REF", "Withdraw an approval", false,
+		func(r *proposals.Review, l eos.PermissionLevel, _ time.Time) (*eos.Action, error) {
+			return proposals.UnapproveAction(r.Proposal, l)
+		})
+}
+
+func newMsigCancelCmd(a *app) *cobra.Command {
+	return simpleMsigCmd(a, "cancel PROPOSER NAME [--as ACTOR@PERM] --signer REF", "Cancel a proposal (the proposer, or anyone once it expired)", true,
+		func(r *proposals.Review, l eos.PermissionLevel, now time.Time) (*eos.Action, error) {
+			return proposals.CancelAction(r.Proposal, l, now)
+		})
+}
+
+func newMsigExecCmd(a *app) *cobra.Command {
+	return simpleMsigCmd(a, "exec PROPOSER NAME --as ACTOR@PERM --signer REF", "Execute an approved proposal (refused early, with what is missing, when it cannot run)", false,
+		func(r *proposals.Review, l eos.PermissionLevel, _ time.Time) (*eos.Action, error) {
+			return proposals.ExecAction(r.Proposal, r.Verdict, l)
+		})
+}
+
+func newMsigInvalidateCmd(a *app) *cobra.Command {
+	var as string
+	var signers []string
+	cmd := &cobra.Command{
+		Use:   "invalidate --as ACTOR@PERM --signer REF",
+		Short: "Void every approval an account gave so far, on every proposal",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			level, err := msigLevelFlag(as, eos.PermissionLevel{})
+			if err != nil {
+				return err
+			}
+			cl, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			act, err := proposals.InvalidateAction(level)
+			if err != nil {
+				return err
+			}
+			sent, err := a.msigSign(ctx, cl, msigSignRequest{
+				note:    fmt.Sprintf("msig invalidate %s", level.Actor),
+				actions: []*eos.Action{act},
+				signers: signers,
+				show: func() {
+					a.info("Every approval %s gave before now stops counting, on every proposal.", level.Actor)
+				},
+			})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(struct {
+					Account string    `json:"account"`
+					Sent    *msigSent `json:"sent"`
+				}{string(level.Actor), sent})
+			}
+			a.out("invalidated the approvals of %s: transaction %s", level.Actor, sent.TransactionID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "the account (ACTOR@PERM signs) whose approvals stop counting")
+	cmd.Flags().StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
+	return cmd
+}
