@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc libc6-dev pkg-config libpcsclite-dev pcscd vsmartcard-vpcd softhsm2 opensc
-  pcsc-tools yubico-piv-tool ykcs11 openssl tmux ca-certificates)
+  pcsc-tools yubico-piv-tool ykcs11 openssl tmux ca-certificates systemd)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -1,0 +1,176 @@
+package team
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bpkeys/bpkeys/internal/testsigner"
+	"github.com/bpkeys/bpkeys/signer"
+)
+
+var (
+	kAlice = testsigner.FromSeed(signer.CurveR1, "team-alice").PublicKey()
+	kBob   = testsigner.FromSeed(signer.CurveK1, "team-bob").PublicKey()
+)
+
+func good() string {
+	return `members:
+  - name: Alice
+    contact: alice@example.org
+  - name: bob
+keys:
+  - key: ` + kAlice.String() + `
+    holder: Alice
+    device: "yubikey:serial=12345678;slot=9c"
+    hardware: true
+  - key: ` + kBob.Legacy() + `
+    holder: bob
+    device: "pkcs11:token=bp-hsm;object=claim"
+    hardware: true
+`
+}
+
+func TestParseAndLabel(t *testing.T) {
+	tm, err := Parse([]byte(good()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		k    signer.PublicKey
+		want string
+	}{
+		{kAlice, "Alice's YubiKey 12345678 slot 9c"},
+		{kBob, "bob's HSM bp-hsm/claim"},
+		{testsigner.FromSeed(signer.CurveK1, "nobody").PublicKey(), "not in the team file"},
+	} {
+		if got := tm.Label(tc.k); got != tc.want {
+			t.Errorf("label %q, want %q", got, tc.want)
+		}
+	}
+	if h, ok := tm.Holder(kBob); !ok || h != "bob" || !tm.IsHardware(kBob) || tm.HasAttestation(kBob) {
+		t.Fatal("holder/hardware")
+	}
+	if got := tm.MemberNames(); len(got) != 2 || got[0] != "Alice" {
+		t.Fatalf("members %v", got)
+	}
+	var nilTeam *Team
+	if _, ok := nilTeam.Holder(kBob); ok || nilTeam.HeldKeys() != nil {
+		t.Fatal("nil team")
+	}
+}
+
+func selfSigned(t *testing.T) (string, signer.PublicKey) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "YubiKey PIV Attestation 9c"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := signer.PublicKeyFromECDSA(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), pub
+}
+
+func indent(s string) string {
+	return "      " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n      ")
+}
+
+func TestAttestation(t *testing.T) {
+	cert, pub := selfSigned(t)
+	doc := "members:\n  - name: a\nkeys:\n  - key: " + pub.String() + "\n    holder: a\n    hardware: true\n    attestation: |\n" + indent(cert) + "\n"
+	tm, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tm.HasAttestation(pub) {
+		t.Fatal("attestation lost")
+	}
+	wrong := strings.Replace(doc, pub.String(), kAlice.String(), 1)
+	if _, err := Parse([]byte(wrong)); err == nil || !strings.Contains(err.Error(), "not this key") {
+		t.Fatalf("mismatched attestation: %v", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"unknown field", strings.Replace(good(), "hardware: true\n", "hardware: true\n    colour: red\n", 1), "line 10: field colour not found"},
+		{"holder not a member", strings.Replace(good(), "holder: bob", "holder: carol", 1), `line 10: key`},
+		{"duplicate key", strings.Replace(good(), kBob.Legacy(), kAlice.Legacy(), 1), "listed twice"},
+		{"bad key", strings.Replace(good(), kBob.Legacy(), "EOS123", 1), "line 10: keys[1].key"},
+		{"bad device", strings.Replace(good(), "yubikey:serial=12345678;slot=9c", "yubikey:serial=1;pin-value=1234", 1), "pin-value is refused"},
+		{"duplicate member", strings.Replace(good(), "name: bob", "name: Alice", 1), "appears twice"},
+		{"empty", "", "empty"},
+		{"not yaml", "members: [", "did not find"},
+		{"attestation not PEM", strings.Replace(good(), "hardware: true\n", "hardware: true\n    attestation: hello\n", 1), "not a PEM certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPrivateKeysRefused(t *testing.T) {
+	wif := "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"
+	for _, doc := range []string{
+		strings.Replace(good(), kBob.Legacy(), wif, 1),
+		strings.Replace(good(), "alice@example.org", wif, 1),
+		strings.Replace(good(), "hardware: true\n", "hardware: true\n    attestation: \"-----BEGIN EC PRIVATE KEY-----\\nMHc=\\n-----END EC PRIVATE KEY-----\"\n", 1),
+	} {
+		_, err := Parse([]byte(doc))
+		if !errors.Is(err, signer.ErrPrivateKey) {
+			t.Fatalf("got %v, want ErrPrivateKey", err)
+		}
+		if strings.Contains(err.Error(), wif) {
+			t.Fatal("the private key was echoed")
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good()))
+	f.Add([]byte("members: []\nkeys: []\n"))
+	f.Add([]byte("keys:\n  - key: PVT_K1_x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tm, err := Parse(b)
+		if err != nil {
+			return
+		}
+		for _, k := range tm.Keys {
+			if _, ok := tm.Holder(k.Key); !ok {
+				t.Fatal("a parsed key has no holder")
+			}
+			if !tm.containsMember(k.Holder) {
+				t.Fatal("holder is not a member")
+			}
+		}
+	})
+}
+
+func (t *Team) containsMember(name string) bool {
+	for _, m := range t.Members {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
