@@ -90,7 +90,7 @@ func newClaimCmd(a *app, deps claimDeps) *cobra.Command {
 			cl := &producer.Claimer{
 				Chain: c, Journal: j, Account: account, Permission: permission,
 				OpenSigners: func(ctx context.Context) ([]signer.Signer, func(), error) {
-					return a.producerSigners(ctx, refs)
+					return a.openSigners(ctx, refs)
 				},
 				PermanentSignerError: permanentDeviceError,
 				Retries:              retries,

@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	eos "github.com/eoscanada/eos-go"
-	"golang.org/x/term"
 
 	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
-	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -49,62 +44,11 @@ type msigSent struct {
 	AlreadyKnown  bool     `json:"already_known,omitempty"`
 }
 
-// errMsigNoConfirmation is returned when there is no terminal to ask on and
-// --yes was not given.
-var errMsigNoConfirmation = errors.New("refusing to sign without confirmation: stdin is not a terminal; review the output above and pass --yes")
-
-// msigConfirm asks on stderr and reads the answer from stdin, which must be a
-// terminal, unless --yes.
-func (a *app) msigConfirm(question string) error {
-	if a.yes {
-		return nil
-	}
-	f, ok := a.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return withCode(exitRefused, errMsigNoConfirmation)
-	}
-	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return withCode(exitRefused, fmt.Errorf("no answer: nothing was signed"))
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
-	}
-	return withCode(exitRefused, errors.New("not confirmed: nothing was signed"))
-}
-
-// msigOpenSigners opens every --signer reference; close them with the
-// returned function.
-func (a *app) msigOpenSigners(ctx context.Context, refs []string) ([]signer.Signer, func(), error) {
-	if len(refs) == 0 {
-		return nil, func() {}, usageErr("no --signer: name the YubiKey or HSM key that signs (see 'bpkeys keys list')")
-	}
-	var keys []devices.Key
-	closeAll := func() {
-		for _, k := range keys {
-			k.Close()
-		}
-	}
-	var out []signer.Signer
-	for _, r := range refs {
-		k, err := a.registry.Open(ctx, r)
-		if err != nil {
-			closeAll()
-			return nil, func() {}, fmt.Errorf("opening signer %s: %w", r, err)
-		}
-		keys = append(keys, k)
-		out = append(out, k)
-	}
-	return out, closeAll, nil
-}
-
 // msigSign builds the transaction, asks nodeos which of the signers' keys
 // are needed, shows it, asks for confirmation, re-checks, signs through
 // the journal and pushes.
 func (a *app) msigSign(ctx context.Context, cl *chain.Client, req msigSignRequest) (*msigSent, error) {
-	signers, closeSigners, err := a.msigOpenSigners(ctx, req.signers)
+	signers, closeSigners, err := a.openRequiredSigners(ctx, req.signers)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +91,7 @@ func (a *app) msigSign(ctx context.Context, cl *chain.Client, req msigSignReques
 	for _, k := range required {
 		a.info("  signing key     %s", k)
 	}
-	if err := a.msigConfirm("Sign and send?"); err != nil {
+	if _, err := a.confirm("Sign and send?"); err != nil {
 		return nil, err
 	}
 	if msigHooks.beforeReread != nil {

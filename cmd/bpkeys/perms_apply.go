@@ -97,7 +97,7 @@ creates needs two transactions; they are pushed in order.`,
 			if err := permsVerdict(p.Findings, "this plan"); err != nil {
 				return err
 			}
-			signers, closeSigners, err := a.permsOpenSigners(ctx, refs)
+			signers, closeSigners, err := a.openRequiredSigners(ctx, refs)
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ creates needs two transactions; they are pushed in order.`,
 					}
 				}
 			}
-			if err := a.permsConfirm("Sign and push?"); err != nil {
+			if _, err := a.confirm("Sign and push?"); err != nil {
 				return err
 			}
 			j, err := a.journal()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -400,46 +399,4 @@ unless new ones are given; only the links are added.`,
 	cmd.Flags().StringVar(&out, "out", "", "write the plan (JSON) to FILE for review and 'perms apply'")
 	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file (policy.yaml) whose rules the result must meet")
 	return cmd
-}
-
-// permsConfirm asks on stderr and reads the answer from stdin; without
-// --yes, no answer (no stdin) refuses.
-func (a *app) permsConfirm(question string) error {
-	if a.yes {
-		return nil
-	}
-	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	if err != nil && strings.TrimSpace(line) == "" {
-		return withCode(exitRefused, errors.New("no confirmation (stdin is closed or not a terminal): nothing was signed; pass --yes to sign without asking"))
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
-	}
-	return withCode(exitRefused, errors.New("not confirmed: nothing was signed"))
-}
-
-// permsOpenSigners opens every --signer reference.
-func (a *app) permsOpenSigners(ctx context.Context, refs []string) ([]signer.Signer, func(), error) {
-	if len(refs) == 0 {
-		return nil, func() {}, usageErr("no --signer: name the YubiKey or HSM keys that sign (see 'bpkeys keys list')")
-	}
-	var closers []func() error
-	closeAll := func() {
-		for _, c := range closers {
-			c()
-		}
-	}
-	var out []signer.Signer
-	for _, r := range refs {
-		k, err := a.registry.Open(ctx, r)
-		if err != nil {
-			closeAll()
-			return nil, func() {}, fmt.Errorf("opening signer %s: %w", r, err)
-		}
-		closers = append(closers, k.Close)
-		out = append(out, k)
-	}
-	return out, closeAll, nil
 }

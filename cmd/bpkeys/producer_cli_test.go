@@ -341,7 +341,7 @@ func TestProducerRotateMsigCLI(t *testing.T) {
 func TestProducerUnregisterCLI(t *testing.T) {
 	cc := newCLIChain(t)
 	code, _, errOut := cc.run(t, context.Background(), "bpteam\n", "producer", "unregister", cliTeam, "--signer", hsmRotate)
-	if code != exitRefused || !strings.Contains(errOut, "Type the account name (bpteam111111) to confirm") || len(cc.journalEntries(t)) != 0 {
+	if code != exitRefused || !strings.Contains(errOut, `Type "bpteam111111" to confirm`) || len(cc.journalEntries(t)) != 0 {
 		t.Fatalf("wrong name: exit %d\n%s", code, errOut)
 	}
 	code, out, errOut := cc.run(t, context.Background(), cliTeam+"\n", "producer", "unregister", cliTeam, "--signer", hsmRotate)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -112,62 +111,6 @@ func (f *sendFlags) options() (producer.SendOptions, error) {
 		return producer.SendOptions{}, usageErr("--via: %w", err)
 	}
 	return producer.SendOptions{Via: via, Proposer: f.proposer, ProposalName: f.proposal}, nil
-}
-
-// producerSigners opens every --signer; the function closes them.
-func (a *app) producerSigners(ctx context.Context, refs []string) ([]signer.Signer, func(), error) {
-	var keys []devices.Key
-	closeAll := func() {
-		for _, k := range keys {
-			_ = k.Close()
-		}
-	}
-	var out []signer.Signer
-	for _, r := range refs {
-		k, err := a.registry.Open(ctx, r)
-		if err != nil {
-			closeAll()
-			if _, perr := signer.ParseRef(r); perr != nil {
-				return nil, nil, usageErr("--signer: %w", perr)
-			}
-			return nil, nil, fmt.Errorf("opening --signer %s: %w", r, err)
-		}
-		keys = append(keys, k)
-		out = append(out, k)
-	}
-	return out, closeAll, nil
-}
-
-// producerConfirm asks a yes/no question on stderr unless --yes; it returns how
-// long the operator took.
-func (a *app) producerConfirm(question string) (time.Duration, error) {
-	if a.yes {
-		return 0, nil
-	}
-	start := time.Now()
-	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
-	waited := time.Since(start)
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return waited, nil
-	}
-	return waited, withCode(exitRefused, errors.New("not confirmed: nothing was signed"))
-}
-
-// producerConfirmTyped asks the operator to type want (the kill switch).
-func (a *app) producerConfirmTyped(question, want string) (time.Duration, error) {
-	if a.yes {
-		return 0, nil
-	}
-	start := time.Now()
-	fmt.Fprintf(a.stderr, "%s\nType the account name (%s) to confirm: ", question, want)
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
-	waited := time.Since(start)
-	if strings.TrimSpace(line) != want {
-		return waited, withCode(exitRefused, fmt.Errorf("you typed %q, not %q: nothing was signed", strings.TrimSpace(line), want))
-	}
-	return waited, nil
 }
 
 // printPlan shows what will be signed.
@@ -302,7 +245,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			signers, closeSigners, err := a.producerSigners(ctx, f.signers)
+			signers, closeSigners, err := a.openSigners(ctx, f.signers)
 			if err != nil {
 				return err
 			}
@@ -384,7 +327,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				show("dry run: nothing was signed or sent")
 				return nil
 			}
-			waited, err := a.producerConfirm("Sign and send this rotation?")
+			waited, err := a.confirm("Sign and send this rotation?")
 			if err != nil {
 				return err
 			}
@@ -483,7 +426,7 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			signers, closeSigners, err := a.producerSigners(ctx, f.signers)
+			signers, closeSigners, err := a.openSigners(ctx, f.signers)
 			if err != nil {
 				return err
 			}
@@ -512,7 +455,7 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 				show("dry run: nothing was signed or sent")
 				return nil
 			}
-			waited, err := a.producerConfirmTyped("This pulls the plug on "+account+".", account)
+			waited, err := a.confirmTyped("This pulls the plug on "+account+".", account)
 			if err != nil {
 				return err
 			}

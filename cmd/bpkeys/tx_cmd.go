@@ -163,7 +163,7 @@ only the keys that must sign, nodeos refuses irrelevant signatures). The chain i
 				return fmt.Errorf("packing the transaction: %w", err)
 			}
 			digest := signer.Digest(chainID, packed, cfd)
-			signers, closeSigners, err := a.permsOpenSigners(ctx, refs)
+			signers, closeSigners, err := a.openRequiredSigners(ctx, refs)
 			if err != nil {
 				return err
 			}
@@ -174,7 +174,7 @@ only the keys that must sign, nodeos refuses irrelevant signatures). The chain i
 			}
 			a.txDescribe(st, digest)
 			a.info("Signing with %s", keysText(keys, nil))
-			if err := a.permsConfirm("Sign?"); err != nil {
+			if _, err := a.confirm("Sign?"); err != nil {
 				return err
 			}
 			j, err := a.journal()
