@@ -2,11 +2,11 @@ package producer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,20 +22,22 @@ import (
 	"github.com/bpkeys/bpkeys/devchain"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/hsm/pkcs11"
+	"github.com/bpkeys/bpkeys/internal/softhsmtest"
 	"github.com/bpkeys/bpkeys/internal/testenv"
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
 const (
-	softhsmModule = "/usr/lib/softhsm/libsofthsm2.so"
-	hsmPINEnv     = "BPKEYS_PRODUCER_TEST_PIN"
-	team          = "bpteam111111"
+	hsmPINEnv = "BPKEYS_PRODUCER_TEST_PIN"
+	team      = "bpteam111111"
 )
 
 // SoftHSM2 reads its token directory once per process (at C_Initialize), so
 // TestMain makes every token before any test loads the module.
 var hsmSetup struct{ dir, missing string }
+
+var softhsmModule = softhsmtest.Module
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -51,31 +53,12 @@ func TestMain(m *testing.M) {
 }
 
 func setupSoftHSM() error {
-	if _, err := exec.LookPath("softhsm2-util"); err != nil {
-		return fmt.Errorf("softhsm2-util not on PATH")
+	toks := softhsmtest.Setup("1234", "prod", "bench")
+	hsmSetup.dir = toks.Dir
+	if toks.Missing != "" {
+		return errors.New(toks.Missing)
 	}
-	if _, err := os.Stat(softhsmModule); err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "bpkeys-producer-softhsm-")
-	if err != nil {
-		return err
-	}
-	hsmSetup.dir = dir
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.Mkdir(filepath.Join(dir, "tokens"), 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", dir)), 0o600); err != nil {
-		return err
-	}
-	os.Setenv("SOFTHSM2_CONF", conf)
 	os.Setenv(hsmPINEnv, "1234")
-	for _, label := range []string{"prod", "bench"} {
-		if out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "12345678", "--pin", "1234").CombinedOutput(); err != nil {
-			return fmt.Errorf("softhsm2-util --init-token: %v: %s", err, out)
-		}
-	}
 	return nil
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/devchain"
 	"github.com/bpkeys/bpkeys/internal/pivcard/pivtest"
-	"github.com/bpkeys/bpkeys/internal/testenv"
+	"github.com/bpkeys/bpkeys/internal/softhsmtest"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -85,18 +85,10 @@ func (e *msigEnv) journalLines() int {
 }
 
 func setupMsigDevices(t *testing.T) *msigEnv {
-	testenv.LookPath(t, "softhsm2-util", testenv.Hint)
-	if _, err := os.Stat(p11Module); err != nil {
-		testenv.Missing(t, "SoftHSM2 module", testenv.Hint)
-	}
+	toks := softhsmtest.Setup("4321", "msig")
+	t.Cleanup(toks.Close)
+	toks.Require(t)
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	os.Mkdir(filepath.Join(dir, "tokens"), 0o700)
-	os.WriteFile(conf, []byte(fmt.Sprintf("directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", dir)), 0o600)
-	t.Setenv("SOFTHSM2_CONF", conf)
-	if out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", "msig", "--so-pin", "12345678", "--pin", "4321").CombinedOutput(); err != nil {
-		t.Fatalf("softhsm2-util: %v: %s", err, out)
-	}
 	t.Setenv("BPKEYS_MSIG_TEST_PIN", "4321")
 	t.Setenv("BPKEYS_MSIG_YK_PIN", "123456")
 	t.Setenv("BPKEYS_MSIG_YK_MGMT", "010203040506070801020304050607080102030405060708")

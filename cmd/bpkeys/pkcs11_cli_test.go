@@ -6,22 +6,23 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/internal/softhsmtest"
 	"github.com/bpkeys/bpkeys/internal/testenv"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/signer/signertest"
 )
 
+var p11Module = softhsmtest.Module
+
 const (
-	p11Module = "/usr/lib/softhsm/libsofthsm2.so"
 	p11PINEnv = "BPKEYS_CLI_TEST_PIN"
 )
 
@@ -42,29 +43,10 @@ func setupCLIHSM(t *testing.T) {
 		t.Skip("SoftHSM2 reads its token directory once per process: run with -count=1")
 	}
 	p11Setup.once.Do(func() {
-		if _, err := exec.LookPath("softhsm2-util"); err != nil {
-			p11Setup.err = err
-			return
-		}
-		if _, err := os.Stat(p11Module); err != nil {
-			p11Setup.err = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "bpkeys-cli-softhsm-")
-		if err != nil {
-			p11Setup.err = err
-			return
-		}
-		p11Setup.dir = dir
-		conf := filepath.Join(dir, "softhsm2.conf")
-		os.Mkdir(filepath.Join(dir, "tokens"), 0o700)
-		os.WriteFile(conf, []byte(fmt.Sprintf("directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", dir)), 0o600)
-		os.Setenv("SOFTHSM2_CONF", conf)
-		for _, label := range []string{"cli", "cli-other"} {
-			if out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "12345678", "--pin", "4321").CombinedOutput(); err != nil {
-				p11Setup.err = fmt.Errorf("%v: %s", err, out)
-				return
-			}
+		toks := softhsmtest.Setup("4321", "cli", "cli-other")
+		p11Setup.dir = toks.Dir
+		if toks.Missing != "" {
+			p11Setup.err = errors.New(toks.Missing)
 		}
 	})
 	if p11Setup.err != nil {

@@ -2,9 +2,9 @@ package pkcs11
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +13,7 @@ import (
 	cki "github.com/miekg/pkcs11"
 
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/internal/softhsmtest"
 	"github.com/bpkeys/bpkeys/internal/testenv"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -21,11 +22,12 @@ import (
 // C_Initialize, and does not see tokens created afterwards. So TestMain makes
 // one token directory for this test binary and every token the tests use,
 // before any test loads the module. Each test works on its own token.
+var softhsmModule = softhsmtest.Module
+
 const (
-	softhsmModule = "/usr/lib/softhsm/libsofthsm2.so"
-	testPIN       = "1234"
-	testSOPIN     = "12345678"
-	pinEnv        = "BPKEYS_PKCS11_TEST_PIN"
+	testPIN   = "1234"
+	testSOPIN = softhsmtest.SOPIN
+	pinEnv    = "BPKEYS_PKCS11_TEST_PIN"
 )
 
 var testTokens = []string{"main", "pin", "twin", "twin", "doomed", "inv", "gen", "seam", "lock", "bench"}
@@ -50,32 +52,12 @@ func runMain(m *testing.M) int {
 }
 
 func setupSoftHSM() error {
-	if _, err := exec.LookPath("softhsm2-util"); err != nil {
-		return fmt.Errorf("softhsm2-util not on PATH")
+	toks := softhsmtest.Setup(testPIN, testTokens...)
+	hsm.dir = toks.Dir
+	if toks.Missing != "" {
+		return errors.New(toks.Missing)
 	}
-	if _, err := os.Stat(softhsmModule); err != nil {
-		return fmt.Errorf("%s missing", softhsmModule)
-	}
-	dir, err := os.MkdirTemp("", "bpkeys-softhsm-")
-	if err != nil {
-		return err
-	}
-	hsm.dir = dir
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.Mkdir(filepath.Join(dir, "tokens"), 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", dir)), 0o600); err != nil {
-		return err
-	}
-	os.Setenv("SOFTHSM2_CONF", conf)
 	os.Setenv(pinEnv, testPIN)
-	for _, label := range testTokens {
-		out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", testSOPIN, "--pin", testPIN).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("softhsm2-util --init-token: %v: %s", err, out)
-		}
-	}
 	return nil
 }
 

@@ -1,0 +1,91 @@
+// Package softhsmtest makes SoftHSM2 tokens in a temporary directory for
+// tests, so they never touch a user's real tokens. SoftHSM2 reads
+// SOFTHSM2_CONF and its token directory once per process, at the first
+// C_Initialize: call Setup from TestMain, or in a child test process, before
+// any PKCS#11 module is loaded.
+package softhsmtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/bpkeys/bpkeys/internal/testenv"
+)
+
+// SOPIN is the security officer PIN of every test token.
+const SOPIN = "12345678"
+
+// Module is SoftHSM2's PKCS#11 module as Debian installs it.
+var Module = func() string {
+	for _, p := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "/usr/lib/softhsm/libsofthsm2.so"
+}()
+
+// Tokens is a token directory made for one test process.
+type Tokens struct {
+	Dir     string // removed by Close
+	Missing string // why SoftHSM2 is unavailable; empty when the tokens exist
+}
+
+// Setup points SOFTHSM2_CONF at a new temporary token directory and
+// initialises one token per label with the user PIN pin. When SoftHSM2 is
+// not installed, or a step fails, Missing says why.
+func Setup(pin string, labels ...string) *Tokens {
+	t := &Tokens{}
+	if _, err := exec.LookPath("softhsm2-util"); err != nil {
+		t.Missing = "softhsm2-util not on PATH"
+		return t
+	}
+	if _, err := os.Stat(Module); err != nil {
+		t.Missing = Module + " missing"
+		return t
+	}
+	dir, err := os.MkdirTemp("", "bpkeys-softhsm-")
+	if err != nil {
+		t.Missing = err.Error()
+		return t
+	}
+	t.Dir = dir
+	conf := filepath.Join(dir, "softhsm2.conf")
+	if err := os.Mkdir(filepath.Join(dir, "tokens"), 0o700); err != nil {
+		t.Missing = err.Error()
+		return t
+	}
+	body := fmt.Sprintf("directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", dir)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Missing = err.Error()
+		return t
+	}
+	os.Setenv("SOFTHSM2_CONF", conf)
+	for _, label := range labels {
+		out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", SOPIN, "--pin", pin).CombinedOutput()
+		if err != nil {
+			t.Missing = fmt.Sprintf("softhsm2-util --init-token: %v: %s", err, out)
+			return t
+		}
+	}
+	return t
+}
+
+// Require ends the test through testenv.Missing (a failure under CI=true)
+// when the tokens could not be made.
+func (t *Tokens) Require(tb testing.TB) {
+	tb.Helper()
+	if t.Missing != "" {
+		testenv.Missing(tb, "SoftHSM2 ("+t.Missing+")", testenv.Hint)
+	}
+}
+
+// Close removes the token directory.
+func (t *Tokens) Close() {
+	if t.Dir != "" {
+		os.RemoveAll(t.Dir)
+	}
+}
