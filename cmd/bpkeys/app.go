@@ -128,6 +128,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f.BoolVar(&a.yes, "yes", false, "do not ask for confirmation before signing")
 	f.StringVar(&a.journalPath, "journal", os.Getenv("BPKEYS_JOURNAL"), "signing journal (env BPKEYS_JOURNAL; default $XDG_STATE_HOME/bpkeys/journal.jsonl)")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.loadConfig() }
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.tuiRun(cmd) }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%w (see '%s --help')", err, c.CommandPath())
 	})

@@ -94,10 +94,18 @@ public keys are printed.`,
 			if err != nil {
 				return err
 			}
-			_ = noTUI // the TUI is not built yet: demo always behaves like --no-tui
-			return serveChain(cmd.Context(), a, c, listen, func(addr string) {
-				printDemo(a, team, c, addr)
-			})
+			if noTUI || !a.interactive() {
+				return serveChain(cmd.Context(), a, c, listen, func(addr string) {
+					printDemo(a, team, c, addr)
+				})
+			}
+			addr, err := c.Start(cmd.Context(), listen)
+			if err != nil {
+				c.Close()
+				return err
+			}
+			defer c.Close()
+			return a.runTUI(cmd.Context(), "http://"+addr.String())
 		},
 	}
 	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "do not start the TUI; print the endpoint and accounts and serve")

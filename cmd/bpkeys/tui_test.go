@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/bpkeys/bpkeys/devchain"
+	"github.com/bpkeys/bpkeys/devchain/demokeys"
+	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/tui"
+)
+
+// tuiDemo starts the demo team's devchain and returns an app pointed at it
+// with no device backend (the demo keys live in memory, not on devices).
+func tuiDemo(t *testing.T) (*app, *devchain.Chain, string) {
+	t.Helper()
+	team, err := demokeys.NewTeam()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := devchain.New(team.Genesis(), devchain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, err := c.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); c.Close() })
+	var errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb, registry: devices.NewRegistry()}
+	url := "http://" + addr.String()
+	a.urls = []string{url}
+	return a, c, url
+}
+
+func demoAccounts() []tuiAccount {
+	return []tuiAccount{{demokeys.ProducerAccount, "demo"}, {"alice", "demo"}}
+}
+
+func TestTUIBackendAgainstDevchain(t *testing.T) {
+	a, c, url := tuiDemo(t)
+	b, err := a.newTUIBackend(demoAccounts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	ov, err := b.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.ChainID != c.ChainID().String() || len(ov.Endpoints) != 1 || !ov.Endpoints[0].InUse || ov.Endpoints[0].URL != url {
+		t.Fatalf("overview %+v", ov)
+	}
+	if len(ov.Accounts) != 2 || ov.Accounts[0].Producer != "active producer" || ov.Accounts[1].Producer != "not a producer" {
+		t.Fatalf("accounts %+v", ov.Accounts)
+	}
+
+	tree, err := b.Tree(ctx, demokeys.ProducerAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	var rotateKey string
+	for _, p := range tree.Perms {
+		names = append(names, p.Name)
+		if p.Name == "rotate" {
+			rotateKey = p.Keys[0].Key
+			if p.Depth != 2 || !strings.Contains(strings.Join(p.Links, ","), "eosio::regproducer") {
+				t.Fatalf("rotate node %+v", p)
+			}
+		}
+	}
+	if strings.Join(names, ",") != "owner,active,claim,rotate" {
+		t.Fatalf("tree order %v", names)
+	}
+
+	// removing rotate's only key is refused by the same rules as perms plan
+	plan, err := b.Plan(ctx, tui.PlanRequest{Account: demokeys.ProducerAccount, Kind: tui.PlanRemoveKey, Permission: "rotate", Key: rotateKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Refused || plan.RefusedReason == "" {
+		t.Fatalf("removing the only key was not refused: %+v", plan)
+	}
+	// a rotation to a fresh key is a plan with a diff
+	fresh, err := demokeys.NewR1("fresh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err = b.Plan(ctx, tui.PlanRequest{Account: demokeys.ProducerAccount, Kind: tui.PlanRotate, Permission: "rotate", Key: rotateKey, NewKey: fresh.PublicKey().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Refused || !strings.Contains(strings.Join(plan.Diff, "\n"), "+ key") || len(plan.Actions) == 0 {
+		t.Fatalf("rotation plan %+v", plan)
+	}
+
+	prod, err := b.Producer(ctx, demokeys.ProducerAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !prod.Registered || !prod.Active || len(prod.SigningKeys) != 1 || !strings.HasPrefix(prod.RotatePerm, "rotate") {
+		t.Fatalf("producer %+v", prod)
+	}
+	if p, err := b.Producer(ctx, "alice"); err != nil || p.Registered {
+		t.Fatalf("alice as producer: %+v, %v", p, err)
+	}
+
+	inbox, err := b.Inbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inbox.Proposals) != 0 {
+		t.Fatalf("a fresh chain has proposals: %+v", inbox)
+	}
+	if dv, err := b.Devices(ctx); err != nil || len(dv.Devices) != 0 {
+		t.Fatalf("no backend, yet devices %+v, %v", dv, err)
+	}
+
+	// signing is not faked: the screen shows why and what to use instead
+	if _, err := b.PrepareSign(ctx, tui.SignRequest{Kind: tui.SignApprove}); !errors.Is(err, tui.ErrNotAvailable) {
+		t.Fatalf("PrepareSign: %v", err)
+	}
+}
+
+// TestTUIOnDevchain runs the real program over the real adapter: accounts
+// with the producer status, then the tree read from the chain.
+func TestTUIOnDevchain(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	a, _, _ := tuiDemo(t)
+	b, err := a.newTUIBackend(demoAccounts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tm := teatest.NewTestModel(t, tui.New(ctx, b, tui.Options{}), teatest.WithInitialTermSize(100, 30))
+	wait := func(want ...string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
+			for _, w := range want {
+				if !bytes.Contains(out, []byte(w)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	}
+	wait(demokeys.ProducerAccount, "active producer", "in use")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	wait("owner", "claim", "eosio::claimrewards", "alice@active")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// TestNoTerminalPrintsHelp: bpkeys with no arguments and no terminal (a
+// script, a pipe) prints the help and exits 0 instead of starting the TUI.
+func TestNoTerminalPrintsHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, registry: devices.NewRegistry()}
+	root := newRootCmd(a)
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.tuiRun(cmd) }
+	root.SetArgs(nil)
+	root.SetIn(a.stdin)
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Usage:") || !strings.Contains(out.String(), "Available Commands:") {
+		t.Fatalf("no help on stdout:\n%s", out.String())
+	}
+	if a.interactive() {
+		t.Fatal("a strings.Reader was taken for a terminal")
+	}
+}
