@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/hsm/pkcs11"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -23,11 +25,19 @@ func newKeysCmd(a *app) *cobra.Command {
 }
 
 func newKeysListCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var module string
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "Every key on every connected YubiKey and PKCS#11 token",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if module != "" {
+				if _, err := os.Stat(module); err != nil {
+					return usageErr("--module: %w", err)
+				}
+				// The PKCS#11 backend reads its default module from here.
+				os.Setenv(pkcs11.ModuleEnv, module)
+			}
 			var all devices.Inventory
 			var problems []string
 			for _, s := range a.registry.Schemes() {
@@ -61,6 +71,8 @@ func newKeysListCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&module, "module", "", "PKCS#11 module to list (default: config pkcs11_module or BPKEYS_PKCS11_MODULE)")
+	return cmd
 }
 
 func printInventory(a *app, inv devices.Inventory) {

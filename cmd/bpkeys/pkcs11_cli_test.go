@@ -95,7 +95,12 @@ func TestPKCS11CLI(t *testing.T) {
 
 	var listed []devices.KeyInfo
 	t.Run("list", func(t *testing.T) {
-		code, out, errOut := runP11(t, "--json", "keys", "list")
+		// The module comes from --module alone here.
+		t.Setenv("BPKEYS_PKCS11_MODULE", "")
+		if code, _, errOut := runP11(t, "keys", "list", "--module", "/nonexistent/module.so"); code != exitUsage || !strings.Contains(errOut, "--module") {
+			t.Fatalf("keys list with a missing module: exit %d: %s", code, errOut)
+		}
+		code, out, errOut := runP11(t, "--json", "keys", "list", "--module", p11Module)
 		if code != exitOK {
 			t.Fatalf("keys list: exit %d: %s", code, errOut)
 		}

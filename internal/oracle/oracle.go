@@ -90,22 +90,55 @@ type CodecResult struct {
 	Error string          `json:"error"`
 }
 
+// SignRequest asks wharfkit to generate a key on curve ("K1" or "R1"),
+// build a transaction of actions (data given as fields, encoded with abi)
+// with the given header, and sign it for chain_id. The private key never
+// leaves the node process.
+type SignRequest struct {
+	Curve          string          `json:"curve"`
+	ChainID        string          `json:"chain_id"`
+	Expiration     string          `json:"expiration"` // 2006-01-02T15:04:05
+	RefBlockNum    uint16          `json:"ref_block_num"`
+	RefBlockPrefix uint32          `json:"ref_block_prefix"`
+	ABI            json.RawMessage `json:"abi"`
+	Actions        []SignAction    `json:"actions"`
+}
+
+// SignAction is one action of a SignRequest.
+type SignAction struct {
+	Account       string            `json:"account"`
+	Name          string            `json:"name"`
+	Authorization []json.RawMessage `json:"authorization"`
+	Data          json.RawMessage   `json:"data"`
+}
+
+// Signed is what wharfkit built and signed for a SignRequest.
+type Signed struct {
+	PublicKey string `json:"public_key"`
+	PackedTrx string `json:"packed_trx"`
+	Signature string `json:"signature"`
+	ID        string `json:"id"`
+	Error     string `json:"error"`
+}
+
 // Request is one batch for the oracle.
 type Request struct {
-	Vectors    []Vector      `json:"vectors,omitempty"`
-	Keys       []string      `json:"keys,omitempty"`
-	Signatures []string      `json:"signatures,omitempty"`
-	Serialize  *CodecRequest `json:"serialize,omitempty"`
-	Decode     *CodecRequest `json:"decode,omitempty"`
+	SignTransactions []SignRequest `json:"sign_transactions,omitempty"`
+	Vectors          []Vector      `json:"vectors,omitempty"`
+	Keys             []string      `json:"keys,omitempty"`
+	Signatures       []string      `json:"signatures,omitempty"`
+	Serialize        *CodecRequest `json:"serialize,omitempty"`
+	Decode           *CodecRequest `json:"decode,omitempty"`
 }
 
 // Response answers a Request, item by item.
 type Response struct {
-	Vectors    []VectorResult `json:"vectors"`
-	Keys       []KeyResult    `json:"keys"`
-	Signatures []StringResult `json:"signatures"`
-	Serialize  []CodecResult  `json:"serialize"`
-	Decode     []CodecResult  `json:"decode"`
+	SignTransactions []Signed       `json:"sign_transactions"`
+	Vectors          []VectorResult `json:"vectors"`
+	Keys             []KeyResult    `json:"keys"`
+	Signatures       []StringResult `json:"signatures"`
+	Serialize        []CodecResult  `json:"serialize"`
+	Decode           []CodecResult  `json:"decode"`
 }
 
 // Dir is the directory of the oracle's node project.

@@ -4,7 +4,7 @@
 // compares. Neither library checks canonical form or low S: Go asserts those.
 'use strict';
 const crypto = require('crypto');
-const {Signature, PublicKey, Checksum256, Serializer, Transaction, Bytes, ABI} = require('@wharfkit/antelope');
+const {Signature, PublicKey, PrivateKey, Checksum256, Serializer, Transaction, Action, Bytes, ABI} = require('@wharfkit/antelope');
 const jssig = require('eosjs/dist/eosjs-jssig');
 
 function attempt(fn) {
@@ -78,6 +78,34 @@ function decode(req) {
   });
 }
 
+// Transactions wharfkit builds and signs itself, with keys it generates, so
+// that the chain bpkeys talks to can be checked against an implementation
+// bpkeys did not write. The private keys never leave this process: each
+// request generates its key, signs, and reports only the public key.
+function signTransactions(req) {
+  return req.map((r) => {
+    const res = attempt(() => {
+      const key = PrivateKey.generate(r.curve);
+      const abi = ABI.from(r.abi);
+      const actions = r.actions.map((a) => Action.from({account: a.account, name: a.name, authorization: a.authorization, data: a.data}, abi));
+      const trx = Transaction.from({
+        expiration: r.expiration, ref_block_num: r.ref_block_num, ref_block_prefix: r.ref_block_prefix,
+        max_net_usage_words: 0, max_cpu_usage_ms: 0, delay_sec: 0,
+        context_free_actions: [], actions, transaction_extensions: [],
+      });
+      const digest = trx.signingDigest(r.chain_id);
+      const sig = key.signDigest(digest);
+      return {
+        public_key: String(key.toPublic()),
+        packed_trx: Buffer.from(Serializer.encode({object: trx}).array).toString('hex'),
+        signature: String(sig),
+        id: String(trx.id),
+      };
+    });
+    return res.error ? {error: res.error} : res.value;
+  });
+}
+
 let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (c) => { input += c; });
@@ -89,5 +117,6 @@ process.stdin.on('end', () => {
   if (req.signatures) res.signatures = req.signatures.map(checkSignatureString);
   if (req.serialize) res.serialize = serialize(req.serialize);
   if (req.decode) res.decode = decode(req.decode);
+  if (req.sign_transactions) res.sign_transactions = signTransactions(req.sign_transactions);
   process.stdout.write(JSON.stringify(res));
 });
