@@ -126,7 +126,9 @@ func sysClaimRewards(a *actionCtx) error {
 	k := nameValue(owner)
 	r, ok := a.d.getRow(producersTable, k)
 	if !ok {
-		return assertErr("producer not registered")
+		// The contract reads the row with _producers.get(owner) and no
+		// message of its own, so nodeos reports multi_index's default.
+		return assertErr("unable to find key")
 	}
 	row, hasExt, err := contracts.DecodeProducerInfo(r.Data)
 	if err != nil {

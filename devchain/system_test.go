@@ -97,6 +97,11 @@ func TestProducerActions(t *testing.T) {
 	e.mustPush([]*eos.Action{act("eosio", "unregprod", contracts.UnregProd{Producer: "bpteam111111"}, "bpteam111111@active")}, kAlice, kBob)
 	_, err = e.push([]*eos.Action{act("eosio", "claimrewards", contracts.ClaimRewards{Owner: "bpteam111111"}, "bpteam111111@claim")}, kClaim)
 	wantErr(t, err, ErrEosioAssert, "producer does not have an active key")
+	// An account that never registered: the contract's _producers.get(owner)
+	// fails with multi_index's default message.
+	e.c.ProduceBlocks(1)
+	_, err = e.push([]*eos.Action{act("eosio", "claimrewards", contracts.ClaimRewards{Owner: "alice"}, "alice@active")}, kAlice)
+	wantErr(t, err, ErrEosioAssert, "assertion failure with message: unable to find key")
 	// A fresh producer must wait 24 h for its first claim.
 	e.c.ProduceBlocks(1)
 	e.mustPush([]*eos.Action{act("eosio", "regproducer", contracts.RegProducer{Producer: "alice", ProducerKey: newKey.ECC(), URL: "", Location: 0}, "alice@active")}, kAlice)
