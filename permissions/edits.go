@@ -147,14 +147,24 @@ func ParseRotate(s string) (Edit, error) {
 	return Edit{Op: OpRotate, Key: ok1.String(), NewKey: nk.String()}, nil
 }
 
+// permAssignment splits a flag value PERM=REST and checks the permission
+// name; form describes the whole value for the error message.
+func permAssignment(flag, form, s string) (perm, rest string, err error) {
+	perm, rest, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", "", fmt.Errorf("%s %q: expected %s", flag, shorten(s), form)
+	}
+	if err := checkPermName(perm); err != nil {
+		return "", "", fmt.Errorf("%s: %w", flag, err)
+	}
+	return perm, rest, nil
+}
+
 // ParseAddKey reads PERM=KEY[:WEIGHT].
 func ParseAddKey(s string) (Edit, error) {
-	p, rest, ok := strings.Cut(s, "=")
-	if !ok {
-		return Edit{}, fmt.Errorf("--add-key %q: expected PERMISSION=KEY[:WEIGHT]", shorten(s))
-	}
-	if err := checkPermName(p); err != nil {
-		return Edit{}, fmt.Errorf("--add-key: %w", err)
+	p, rest, err := permAssignment("--add-key", "PERMISSION=KEY[:WEIGHT]", s)
+	if err != nil {
+		return Edit{}, err
 	}
 	ks, w, err := splitWeight(rest)
 	if err != nil {
@@ -169,12 +179,9 @@ func ParseAddKey(s string) (Edit, error) {
 
 // ParseRemoveKey reads PERM=KEY.
 func ParseRemoveKey(s string) (Edit, error) {
-	p, ks, ok := strings.Cut(s, "=")
-	if !ok {
-		return Edit{}, fmt.Errorf("--remove-key %q: expected PERMISSION=KEY", shorten(s))
-	}
-	if err := checkPermName(p); err != nil {
-		return Edit{}, fmt.Errorf("--remove-key: %w", err)
+	p, ks, err := permAssignment("--remove-key", "PERMISSION=KEY", s)
+	if err != nil {
+		return Edit{}, err
 	}
 	k, err := parseKey(ks)
 	if err != nil {
@@ -185,12 +192,9 @@ func ParseRemoveKey(s string) (Edit, error) {
 
 // ParseThreshold reads PERM=N.
 func ParseThreshold(s string) (Edit, error) {
-	p, ns, ok := strings.Cut(s, "=")
-	if !ok {
-		return Edit{}, fmt.Errorf("--threshold %q: expected PERMISSION=N", s)
-	}
-	if err := checkPermName(p); err != nil {
-		return Edit{}, fmt.Errorf("--threshold: %w", err)
+	p, ns, err := permAssignment("--threshold", "PERMISSION=N", s)
+	if err != nil {
+		return Edit{}, err
 	}
 	n, err := strconv.ParseUint(ns, 10, 32)
 	if err != nil || n == 0 {
@@ -201,12 +205,9 @@ func ParseThreshold(s string) (Edit, error) {
 
 // ParseAddAccount reads PERM=ACTOR@PERMISSION[:WEIGHT].
 func ParseAddAccount(s string) (Edit, error) {
-	p, rest, ok := strings.Cut(s, "=")
-	if !ok {
-		return Edit{}, fmt.Errorf("--add-account %q: expected PERMISSION=ACTOR@PERMISSION[:WEIGHT]", s)
-	}
-	if err := checkPermName(p); err != nil {
-		return Edit{}, fmt.Errorf("--add-account: %w", err)
+	p, rest, err := permAssignment("--add-account", "PERMISSION=ACTOR@PERMISSION[:WEIGHT]", s)
+	if err != nil {
+		return Edit{}, err
 	}
 	ls, w, err := splitWeight(rest)
 	if err != nil {
@@ -221,12 +222,9 @@ func ParseAddAccount(s string) (Edit, error) {
 
 // ParseRemoveAccount reads PERM=ACTOR@PERMISSION.
 func ParseRemoveAccount(s string) (Edit, error) {
-	p, ls, ok := strings.Cut(s, "=")
-	if !ok {
-		return Edit{}, fmt.Errorf("--remove-account %q: expected PERMISSION=ACTOR@PERMISSION", s)
-	}
-	if err := checkPermName(p); err != nil {
-		return Edit{}, fmt.Errorf("--remove-account: %w", err)
+	p, ls, err := permAssignment("--remove-account", "PERMISSION=ACTOR@PERMISSION", s)
+	if err != nil {
+		return Edit{}, err
 	}
 	l, err := ParseLevel(ls)
 	if err != nil {
@@ -259,12 +257,9 @@ func ParseDelete(s string) (Edit, error) {
 
 // ParseLinkEdit reads PERM=CONTRACT::ACTION.
 func ParseLinkEdit(s string) (Edit, error) {
-	p, as, ok := strings.Cut(s, "=")
-	if !ok {
-		return Edit{}, fmt.Errorf("--link %q: expected PERMISSION=CONTRACT::ACTION", s)
-	}
-	if err := checkPermName(p); err != nil {
-		return Edit{}, fmt.Errorf("--link: %w", err)
+	p, as, err := permAssignment("--link", "PERMISSION=CONTRACT::ACTION", s)
+	if err != nil {
+		return Edit{}, err
 	}
 	l, err := ParseLink(as)
 	if err != nil {
