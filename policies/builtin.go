@@ -163,38 +163,48 @@ func hardwareKeys(p *permissions.Permission, t *team.Team) int {
 // is refused. The findings of the plan itself (invalid authorities) are
 // kept.
 func CheckPlan(p *permissions.Plan, w *permissions.World, t *team.Team, pol *Policy) []Finding {
-	beforeW := w.With(p.Before)
-	afterW := w.With(p.After)
-	before := BuiltIn(beforeW, p.Account, t)
-	var out []Finding
+	var kept []Finding
 	for _, f := range p.Findings {
 		if f.Rule == RuleInvalidAuth {
-			out = append(out, f)
+			kept = append(kept, f)
 		}
 	}
+	return append(kept, CheckChange(p.Before, p.After, w, t, pol)...)
+}
+
+// CheckChange checks the account after a change (a plan, or a proposal's
+// native auth actions applied with permissions.Account.ApplyNative) against
+// its state before: a built-in problem the change introduces is an error,
+// one already there is a warning; removing a permission's last hardware key
+// is an error; the policy file, when given, applies to the state after.
+func CheckChange(before, after *permissions.Account, w *permissions.World, t *team.Team, pol *Policy) []Finding {
+	beforeW := w.With(before)
+	afterW := w.With(after)
+	prior := BuiltIn(beforeW, before.Name, t)
+	var out []Finding
 	existed := func(f Finding) bool {
-		return slices.ContainsFunc(before, func(b Finding) bool { return b.Rule == f.Rule && b.Permission == f.Permission })
+		return slices.ContainsFunc(prior, func(b Finding) bool { return b.Rule == f.Rule && b.Permission == f.Permission })
 	}
-	for _, f := range BuiltIn(afterW, p.Account, t) {
+	for _, f := range BuiltIn(afterW, after.Name, t) {
 		if f.Severity == permissions.SeverityError && existed(f) {
 			f.Severity = permissions.SeverityWarning
-			f.Message += " (already the case before this plan)"
+			f.Message += " (already the case before this change)"
 		}
 		out = append(out, f)
 	}
 	if t != nil {
-		for _, bp := range p.Before.Permissions {
-			ap := p.After.Perm(bp.Name)
+		for _, bp := range before.Permissions {
+			ap := after.Perm(bp.Name)
 			if ap == nil {
 				continue
 			}
 			if hardwareKeys(&bp, t) > 0 && hardwareKeys(ap, t) == 0 {
-				out = append(out, errorf(RuleLastHardware, bp.Name, "the plan removes the last hardware key of %s (per the team file): it would be held only by software keys; add the new key to the team file as hardware if it is one", bp.Name))
+				out = append(out, errorf(RuleLastHardware, bp.Name, "the change removes the last hardware key of %s (per the team file): it would be held only by software keys; add the new key to the team file as hardware if it is one", bp.Name))
 			}
 		}
 	}
 	if pol != nil {
-		out = append(out, pol.Check(afterW, p.Account, t)...)
+		out = append(out, pol.Check(afterW, after.Name, t)...)
 	}
 	return dedupe(out)
 }
