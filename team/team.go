@@ -10,6 +10,7 @@
 //	members:
 //	  - name: alice
 //	    contact: alice@example.org
+//	    account: alice@active
 //	keys:
 //	  - key: PUB_R1_6EPHFSKVYHBjQgxVGQPrwCxTg7BbZ69H9i4gztN9deKTEXYne4
 //	    holder: alice
@@ -41,6 +42,10 @@ import (
 type Member struct {
 	Name    string `yaml:"name" json:"name"`
 	Contact string `yaml:"contact,omitempty" json:"contact,omitempty"`
+	// Account is the member's account level on chain (alice@active), whose
+	// approval a proposal requests when the member's key sits directly in
+	// an authority.
+	Account string `yaml:"account,omitempty" json:"account,omitempty"`
 }
 
 // Key is one public key and who holds it.
@@ -125,6 +130,13 @@ func Parse(b []byte) (*Team, error) {
 		}
 		if names[m.Name] {
 			return nil, fmt.Errorf("line %d: member %q appears twice", line, m.Name)
+		}
+		if m.Account != "" {
+			actor, perm, ok := strings.Cut(strings.TrimSpace(m.Account), "@")
+			if !ok || actor == "" || perm == "" {
+				return nil, fmt.Errorf("line %d: member %q: account %q must be ACTOR@PERMISSION, such as alice@active", line, m.Name, m.Account)
+			}
+			m.Account = actor + "@" + perm
 		}
 		names[m.Name] = true
 		t.Members = append(t.Members, m)
@@ -266,6 +278,21 @@ func (t *Team) Key(k signer.PublicKey) (Key, bool) {
 func (t *Team) Holder(k signer.PublicKey) (string, bool) {
 	e, ok := t.Key(k)
 	return e.Holder, ok
+}
+
+// Account returns the account level (actor@permission) of the member
+// holding key k, when the team file names one.
+func (t *Team) Account(k signer.PublicKey) (string, bool) {
+	h, ok := t.Holder(k)
+	if !ok {
+		return "", false
+	}
+	for _, m := range t.Members {
+		if m.Name == h && m.Account != "" {
+			return m.Account, true
+		}
+	}
+	return "", false
 }
 
 // MemberNames lists the members in file order.

@@ -174,3 +174,21 @@ func (t *Team) containsMember(name string) bool {
 	}
 	return false
 }
+
+func TestMemberAccount(t *testing.T) {
+	doc := strings.Replace(good(), "contact: alice@example.org\n", "contact: alice@example.org\n    account: alice@active\n", 1)
+	tm, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := tm.Account(kAlice); !ok || a != "alice@active" {
+		t.Fatalf("Account(alice's key) = %q, %v", a, ok)
+	}
+	if a, ok := tm.Account(kBob); ok {
+		t.Fatalf("bob names no account, got %q", a)
+	}
+	bad := strings.Replace(good(), "contact: alice@example.org\n", "contact: alice@example.org\n    account: alice\n", 1)
+	if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "ACTOR@PERMISSION") {
+		t.Fatalf("account without a permission: %v", err)
+	}
+}
