@@ -40,6 +40,8 @@ type app struct {
 	journalPath string
 
 	registry *devices.Registry
+	// tuiDevices chooses the TUI's own device backends (tests only).
+	tuiDevices tuiDeviceOptions
 }
 
 // exitError attaches an exit code to an error.

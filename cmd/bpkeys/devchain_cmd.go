@@ -105,7 +105,7 @@ public keys are printed.`,
 				return err
 			}
 			defer c.Close()
-			return a.runTUI(cmd.Context(), "http://"+addr.String())
+			return a.runTUI(cmd.Context(), "http://"+addr.String(), team)
 		},
 	}
 	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "do not start the TUI; print the endpoint and accounts and serve")

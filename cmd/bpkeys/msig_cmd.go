@@ -60,7 +60,11 @@ func (a *app) readForReview(ctx context.Context, cl *chain.Client, proposer, nam
 	if err != nil {
 		return nil, err
 	}
-	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{})
+	t, err := a.permsTeam()
+	if err != nil {
+		return nil, err
+	}
+	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{Policy: msigPolicyCheck(t, nil)})
 }
 
 func newMsigProposeCmd(a *app) *cobra.Command {
@@ -121,6 +125,11 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			if req.Actions, err = proposals.ParseActions(ctx, abis, body); err != nil {
 				return fmt.Errorf("%s: %w", file, err)
 			}
+			t, err := a.permsTeam()
+			if err != nil {
+				return err
+			}
+			req.Holders = msigHolders(t)
 			b, err := proposals.Build(ctx, cl, req)
 			if err != nil {
 				return err
@@ -129,21 +138,19 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			for _, l := range b.Requested {
 				preview.Requested = append(preview.Requested, proposals.Approval{Level: l})
 			}
-			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis})
+			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis, Policy: msigPolicyCheck(t, nil)})
 			if err != nil {
 				return err
 			}
-			sent, err := a.msigSign(ctx, cl, msigSignRequest{
-				note:    fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash),
-				actions: []*eos.Action{b.Propose},
-				signers: signers,
-				show: func() {
-					r.WriteText(a.stderr)
-					for _, n := range b.Notes {
-						a.info("note: %s", n)
-					}
-				},
-			})
+			sreq := proposeRequest(b)
+			sreq.signers = signers
+			sreq.show = func() {
+				r.WriteText(a.stderr)
+				for _, n := range b.Notes {
+					a.info("note: %s", n)
+				}
+			}
+			sent, err := a.msigSign(ctx, cl, sreq)
 			if err != nil {
 				return err
 			}
@@ -432,53 +439,17 @@ func newMsigApproveCmd(a *app) *cobra.Command {
 			if pinned != nil && *pinned != p.Hash {
 				return withCode(exitRefused, fmt.Errorf("%s/%s now holds a transaction with hash %s, not the %s you reviewed: it was replaced; review it again (nothing was signed)", p.Proposer, p.Name, p.Hash, *pinned))
 			}
-			chainID, err := cl.ChainID(ctx)
+			req, err := a.approveRequest(ctx, cl, p, level, allowReplaced)
 			if err != nil {
 				return err
 			}
-			if !allowReplaced {
-				j, err := a.journal()
-				if err != nil {
-					return err
-				}
-				entries, err := j.Entries()
-				if err != nil && !errors.Is(err, audit.ErrNoJournal) {
-					return withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w", err))
-				}
-				if err := proposals.CheckReplaced(entries, chainID.String(), p.Proposer, p.Name, p.Hash); err != nil {
-					return withCode(exitRefused, fmt.Errorf("%w (nothing was signed)", err))
-				}
+			req.signers = signers
+			req.show = func() {
+				r.WriteText(a.stderr)
+				a.info("\nApproving %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
 			}
-			act, err := proposals.ApproveAction(p, level)
+			sent, err := a.msigSign(ctx, cl, req)
 			if err != nil {
-				return err
-			}
-			sent, err := a.msigSign(ctx, cl, msigSignRequest{
-				note:    proposals.ApprovalNote(p.Proposer, p.Name, p.Hash),
-				actions: []*eos.Action{act},
-				signers: signers,
-				show: func() {
-					r.WriteText(a.stderr)
-					a.info("\nApproving %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
-				},
-				recheck: func(ctx context.Context) error {
-					again, err := proposals.Read(ctx, cl, p.Proposer, p.Name)
-					if errors.Is(err, proposals.ErrNotFound) {
-						return withCode(exitRefused, fmt.Errorf("%s/%s was cancelled or executed after it was shown: nothing was signed", p.Proposer, p.Name))
-					}
-					if err != nil {
-						return err
-					}
-					if !proposals.Same(p, again) {
-						return withCode(exitRefused, fmt.Errorf("%s/%s changed after it was shown (hash %s, now %s): it was replaced; nothing was signed; review it again", p.Proposer, p.Name, p.Hash, again.Hash))
-					}
-					return nil
-				},
-			})
-			if err != nil {
-				if chain.IsCode(err, 3230001) || strings.Contains(err.Error(), "hash mismatch") {
-					return withCode(exitRefused, fmt.Errorf("the chain refused the approval: %s/%s no longer holds the transaction with hash %s that was shown and signed (it was replaced in the meantime); nothing was approved; review it again: %w", p.Proposer, p.Name, p.Hash, err))
-				}
 				return err
 			}
 			if a.json {
@@ -536,12 +507,9 @@ func simpleMsigCmd(a *app, use, short string, defaultToProposer bool, build func
 			}
 			verb := strings.Fields(use)[0]
 			p := r.Proposal
-			sent, err := a.msigSign(ctx, cl, msigSignRequest{
-				note:    fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash),
-				actions: []*eos.Action{act},
-				signers: signers,
-				show:    func() { r.WriteText(a.stderr) },
-			})
+			req := simpleMsigRequest(verb, p, act)
+			req.signers, req.show = signers, func() { r.WriteText(a.stderr) }
+			sent, err := a.msigSign(ctx, cl, req)
 			if err != nil {
 				return err
 			}
@@ -629,4 +597,66 @@ func newMsigInvalidateCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&as, "as", "", "the account (ACTOR@PERM signs) whose approvals stop counting")
 	cmd.Flags().StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
 	return cmd
+}
+
+// proposeRequest signs eosio.msig::propose of a built proposal.
+func proposeRequest(b *proposals.Built) msigSignRequest {
+	return msigSignRequest{note: fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash), actions: []*eos.Action{b.Propose}}
+}
+
+// simpleMsigRequest signs unapprove, cancel or exec (verb) of p.
+func simpleMsigRequest(verb string, p *proposals.Proposal, act *eos.Action) msigSignRequest {
+	return msigSignRequest{note: fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash), actions: []*eos.Action{act}}
+}
+
+// approveRequest is the approval of p as level, pinned to the hash of the
+// proposal as read: refused when bpkeys approved another hash under this
+// proposer and name before (unless allowReplaced), re-read right before
+// the signature and refused when it changed, and a chain's hash mismatch
+// reported as a replacement. The CLI and the TUI both sign it.
+func (a *app) approveRequest(ctx context.Context, cl *chain.Client, p *proposals.Proposal, level eos.PermissionLevel, allowReplaced bool) (msigSignRequest, error) {
+	chainID, err := cl.ChainID(ctx)
+	if err != nil {
+		return msigSignRequest{}, err
+	}
+	if !allowReplaced {
+		j, err := a.journal()
+		if err != nil {
+			return msigSignRequest{}, err
+		}
+		entries, err := j.Entries()
+		if err != nil && !errors.Is(err, audit.ErrNoJournal) {
+			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w", err))
+		}
+		if err := proposals.CheckReplaced(entries, chainID.String(), p.Proposer, p.Name, p.Hash); err != nil {
+			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("%w (nothing was signed)", err))
+		}
+	}
+	act, err := proposals.ApproveAction(p, level)
+	if err != nil {
+		return msigSignRequest{}, err
+	}
+	return msigSignRequest{
+		note:    proposals.ApprovalNote(p.Proposer, p.Name, p.Hash),
+		actions: []*eos.Action{act},
+		recheck: func(ctx context.Context) error {
+			again, err := proposals.Read(ctx, cl, p.Proposer, p.Name)
+			if errors.Is(err, proposals.ErrNotFound) {
+				return withCode(exitRefused, fmt.Errorf("%s/%s was cancelled or executed after it was shown: nothing was signed", p.Proposer, p.Name))
+			}
+			if err != nil {
+				return err
+			}
+			if !proposals.Same(p, again) {
+				return withCode(exitRefused, fmt.Errorf("%s/%s changed after it was shown (hash %s, now %s): it was replaced; nothing was signed; review it again", p.Proposer, p.Name, p.Hash, again.Hash))
+			}
+			return nil
+		},
+		mapErr: func(err error) error {
+			if chain.IsCode(err, 3230001) || strings.Contains(err.Error(), "hash mismatch") {
+				return withCode(exitRefused, fmt.Errorf("the chain refused the approval: %s/%s no longer holds the transaction with hash %s that was shown and signed (it was replaced in the meantime); nothing was approved; review it again: %w", p.Proposer, p.Name, p.Hash, err))
+			}
+			return nil
+		},
+	}, nil
 }

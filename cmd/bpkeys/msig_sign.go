@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 
 	eos "github.com/eoscanada/eos-go"
 
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
@@ -33,6 +30,20 @@ type msigSignRequest struct {
 	// recheck runs after confirmation and before the signature: an error
 	// stops everything, nothing is signed.
 	recheck func(ctx context.Context) error
+	// mapErr rewrites a signing or push error (nil keeps it).
+	mapErr func(error) error
+}
+
+// prepare is the first step of every msig signature, shared by the CLI and
+// the TUI: the transaction built, its required keys among avail and its
+// digest; nothing is signed.
+func (req msigSignRequest) prepare(ctx context.Context, cl *chain.Client, avail []signer.PublicKey) (*signJob, error) {
+	job, err := prepareOne(ctx, cl, req.note, req.actions, avail)
+	if err != nil {
+		return nil, err
+	}
+	job.recheck, job.mapErr = req.recheck, req.mapErr
+	return job, nil
 }
 
 // msigSent is what a signing command reports.
@@ -46,81 +57,53 @@ type msigSent struct {
 
 // msigSign builds the transaction, asks nodeos which of the signers' keys
 // are needed, shows it, asks for confirmation, re-checks, signs through
-// the journal and pushes.
+// the journal and pushes: prepareOne, a.confirm, signJobRun.
 func (a *app) msigSign(ctx context.Context, cl *chain.Client, req msigSignRequest) (*msigSent, error) {
 	signers, closeSigners, err := a.openRequiredSigners(ctx, req.signers)
 	if err != nil {
 		return nil, err
 	}
 	defer closeSigners()
-	chainID, err := cl.ChainID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := cl.NewTransaction(ctx, req.actions, 0)
-	if err != nil {
-		return nil, err
-	}
 	var avail []signer.PublicKey
 	for _, s := range signers {
 		avail = append(avail, s.PublicKey())
 	}
-	required, err := cl.RequiredKeys(ctx, tx.Transaction, avail)
+	job, err := req.prepare(ctx, cl, avail)
 	if err != nil {
-		if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
-			return nil, fmt.Errorf("the keys of the given --signer cannot authorize %s: %w", strings.Join(audit.Summarize(tx.Transaction), "; "), err)
-		}
 		return nil, err
 	}
-	packed, cfd, err := tx.PackedTransactionAndCFD()
-	if err != nil {
-		return nil, fmt.Errorf("packing the transaction: %w", err)
-	}
-	digest := signer.Digest(chainID, packed, cfd)
-	id := sha256.Sum256(packed)
+	st := job.stages[0]
 	if req.show != nil {
 		req.show()
 	}
 	a.info("Transaction to sign:")
-	for _, s := range audit.Summarize(tx.Transaction) {
+	for _, s := range job.summary() {
 		a.info("  %s", s)
 	}
-	a.info("  chain id        %s", chainID)
-	a.info("  transaction id  %s", hex.EncodeToString(id[:]))
-	a.info("  digest          %s", hex.EncodeToString(digest[:]))
-	for _, k := range required {
+	a.info("  chain id        %s", job.chainID)
+	a.info("  transaction id  %s", hex.EncodeToString(st.id[:]))
+	a.info("  digest          %s", hex.EncodeToString(st.digest[:]))
+	for _, k := range st.required {
 		a.info("  signing key     %s", k)
 	}
 	if _, err := a.confirm("Sign and send?"); err != nil {
 		return nil, err
 	}
-	if msigHooks.beforeReread != nil {
-		msigHooks.beforeReread()
-	}
-	if req.recheck != nil {
-		if err := req.recheck(ctx); err != nil {
-			return nil, err
-		}
-	}
-	j, err := a.journal()
+	done, err := a.signJobRun(ctx, cl, job, signers)
 	if err != nil {
 		return nil, err
 	}
-	if err := audit.SignTransaction(ctx, j, req.note, tx, chainID, required, signers); err != nil {
-		return nil, err
-	}
-	if msigHooks.beforePush != nil {
-		msigHooks.beforePush()
-	}
-	res, err := cl.Push(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	out := &msigSent{TransactionID: res.TransactionID.String(), Digest: hex.EncodeToString(digest[:]), Endpoint: res.Endpoint, AlreadyKnown: res.AlreadyKnown}
-	for _, k := range required {
+	return msigSentFrom(job, done), nil
+}
+
+// msigSentFrom reports a one-transaction job.
+func msigSentFrom(job *signJob, done *signedJob) *msigSent {
+	st, res := job.stages[0], done.pushed[0]
+	out := &msigSent{TransactionID: res.TransactionID.String(), Digest: hex.EncodeToString(st.digest[:]), Endpoint: res.Endpoint, AlreadyKnown: res.AlreadyKnown}
+	for _, k := range st.required {
 		out.Signers = append(out.Signers, k.String())
 	}
-	return out, nil
+	return out
 }
 
 // msigParseLevels reads ACTOR@PERM flags.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,7 +11,7 @@ import (
 	eos "github.com/eoscanada/eos-go"
 	"github.com/spf13/cobra"
 
-	"github.com/bpkeys/bpkeys/audit"
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/policies"
@@ -109,37 +110,17 @@ creates needs two transactions; they are pushed in order.`,
 			if err := permsCheckSigners(p, w, keys, t.Holder); err != nil {
 				return err
 			}
-			type built struct {
-				tx     *eos.SignedTransaction
-				digest [32]byte
+			job, err := permsApplyJob(ctx, c, chainID, p, keys)
+			if err != nil {
+				return err
 			}
-			var txs []built
 			stages := p.Stages()
-			for i, st := range stages {
-				var acts []*eos.Action
-				for _, act := range st {
-					ea, err := act.EOS()
-					if err != nil {
-						return err
-					}
-					acts = append(acts, ea)
-				}
-				tx, err := c.NewTransaction(ctx, acts, 0)
-				if err != nil {
-					return err
-				}
-				packed, cfd, err := tx.PackedTransactionAndCFD()
-				if err != nil {
-					return fmt.Errorf("packing transaction %d: %w", i+1, err)
-				}
-				txs = append(txs, built{tx, signer.Digest(chainID, packed, cfd)})
-			}
 			a.info("About to sign for %s on chain %s:", p.Account, chainID)
 			for _, l := range p.Diff {
 				a.info("  %s", l)
 			}
 			for i, st := range stages {
-				a.info("Transaction %d of %d, digest %s, expires %s:", i+1, len(stages), hex.EncodeToString(txs[i].digest[:]), txs[i].tx.Expiration.Format("2006-01-02T15:04:05"))
+				a.info("Transaction %d of %d, digest %s, expires %s:", i+1, len(stages), hex.EncodeToString(job.stages[i].digest[:]), job.stages[i].tx.Expiration.Format("2006-01-02T15:04:05"))
 				for _, act := range st {
 					a.info("  eosio::%s by %s", act.Name, levelsText(act.Authorization))
 					data, _ := hex.DecodeString(act.HexData)
@@ -153,30 +134,17 @@ creates needs two transactions; they are pushed in order.`,
 			if _, err := a.confirm("Sign and push?"); err != nil {
 				return err
 			}
-			j, err := a.journal()
+			done, err := a.signJobRun(ctx, c, job, signers)
+			res := permsApplied{Account: p.Account}
+			if done != nil {
+				for i, pr := range done.pushed {
+					a.info("signed transaction %d of %d with %s", i+1, len(job.stages), keysText(done.required[i], permsLabel(t)))
+					res.Transactions = append(res.Transactions, permsSentTrx{ID: pr.TransactionID.String(), Digest: hex.EncodeToString(job.stages[i].digest[:])})
+					a.info("pushed transaction %s", pr.TransactionID)
+				}
+			}
 			if err != nil {
 				return err
-			}
-			res := permsApplied{Account: p.Account}
-			for i := range txs {
-				required, err := c.RequiredKeys(ctx, txs[i].tx.Transaction, keys)
-				if err != nil {
-					return fmt.Errorf("transaction %d of %d: which keys must sign: %w", i+1, len(txs), err)
-				}
-				a.info("signing transaction %d of %d with %s", i+1, len(txs), keysText(required, permsLabel(t)))
-				note := fmt.Sprintf("perms apply %s: transaction %d of %d", p.Account, i+1, len(txs))
-				if err := audit.SignTransaction(ctx, j, note, txs[i].tx, chainID, required, signers); err != nil {
-					return fmt.Errorf("transaction %d of %d: %w", i+1, len(txs), err)
-				}
-				pr, err := c.Push(ctx, txs[i].tx)
-				if err != nil {
-					if i > 0 {
-						return fmt.Errorf("transaction %d of %d failed after %d was applied; run 'perms show %s' and plan again: %w", i+1, len(txs), i, p.Account, err)
-					}
-					return fmt.Errorf("pushing: %w", err)
-				}
-				res.Transactions = append(res.Transactions, permsSentTrx{ID: pr.TransactionID.String(), Digest: hex.EncodeToString(txs[i].digest[:])})
-				a.info("pushed transaction %s", pr.TransactionID)
 			}
 			now, err := permsFetch(c)(ctx, p.Account)
 			if err == nil {
@@ -234,3 +202,29 @@ func permsCheckSigners(p *permissions.Plan, w *permissions.World, keys []signer.
 }
 
 var errSignersShort = errors.New("connect the devices of one of these sets and pass their --signer references")
+
+// permsApplyJob builds the plan's transactions, one per stage, for the
+// keys avail: the first stage's required keys are asked now, a later
+// stage's when its turn comes (it needs what the earlier one creates).
+// The CLI (perms apply) and the TUI (sign a plan directly) both sign it.
+func permsApplyJob(ctx context.Context, c *chain.Client, chainID signer.ChainID, p *permissions.Plan, avail []signer.PublicKey) (*signJob, error) {
+	job := &signJob{chainID: chainID, avail: avail}
+	stages := p.Stages()
+	for i, st := range stages {
+		var acts []*eos.Action
+		for _, act := range st {
+			ea, err := act.EOS()
+			if err != nil {
+				return nil, err
+			}
+			acts = append(acts, ea)
+		}
+		note := fmt.Sprintf("perms apply %s: transaction %d of %d", p.Account, i+1, len(stages))
+		ts, err := buildStage(ctx, c, chainID, note, acts, avail, i > 0)
+		if err != nil {
+			return nil, fmt.Errorf("transaction %d of %d: %w", i+1, len(stages), err)
+		}
+		job.stages = append(job.stages, ts)
+	}
+	return job, nil
+}

@@ -12,6 +12,7 @@ import (
 	eos "github.com/eoscanada/eos-go"
 
 	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/devchain/demokeys"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/policies"
@@ -27,14 +28,31 @@ type tuiAccount struct{ name, source string }
 
 // tuiBackend is the TUI's Backend over the same functions the CLI calls:
 // chain reads, devices.Registry inventories, permsLoad + policies for trees
-// and plans, proposals.Inbox/MakeReview, producer.Show. It never makes data
-// up: what the packages cannot do yet is an error wrapping
-// tui.ErrNotAvailable that the screen shows.
+// and plans, proposals.Inbox/MakeReview, producer.Show, and the CLI's
+// prepare and sign steps for signatures (tui_sign.go). It never makes data
+// up.
 type tuiBackend struct {
 	a        *app
 	client   *chain.Client
 	team     *team.Team
 	accounts []tuiAccount
+	// reg is the TUI's own registry: its backends read PINs from pins (typed
+	// in the signing screen), never from a terminal prompt.
+	reg  *devices.Registry
+	pins *pinBox
+	// demo are the demo team's in-memory keys, offered as signers inside
+	// `bpkeys demo` only. DEMO ONLY.
+	demo []demoMember
+
+	mu      sync.Mutex
+	pending map[string]*tuiPrepared
+	signMu  sync.Mutex // one signature at a time: the PIN box holds one PIN
+}
+
+// demoMember is a demo team member's in-memory key. DEMO ONLY.
+type demoMember struct {
+	Account string
+	Key     *demokeys.Key
 }
 
 var _ tui.Backend = (*tuiBackend)(nil)
@@ -50,7 +68,8 @@ func (a *app) newTUIBackend(extra ...tuiAccount) (*tuiBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &tuiBackend{a: a, client: c, team: t}
+	b := &tuiBackend{a: a, client: c, team: t, pins: &pinBox{}}
+	b.reg = a.tuiRegistry(b.pins)
 	seen := map[string]bool{}
 	add := func(name, source string) {
 		if seen[name] {
@@ -150,23 +169,13 @@ func (b *tuiBackend) accountRow(ctx context.Context, acc tuiAccount) tui.Account
 	return r
 }
 
-// connected lists the public keys on the devices connected now, and their
-// device names.
+// connected lists the public keys the TUI can sign with now (connected
+// devices, and the demo's keys in the demo) and where they live.
 func (b *tuiBackend) connected(ctx context.Context) (map[signer.PublicKey]string, []string) {
 	keys := map[signer.PublicKey]string{}
-	var errs []string
-	for _, s := range b.a.registry.Schemes() {
-		be, err := b.a.registry.Backend(s)
-		if err != nil {
-			continue
-		}
-		inv, err := be.Inventory(ctx)
-		if err != nil {
-			errs = append(errs, s+": "+oneLine(err))
-		}
-		for _, k := range inv.Keys {
-			keys[k.PublicKey] = k.Device + " " + k.Label
-		}
+	ks, errs := b.signingKeys(ctx)
+	for _, k := range ks {
+		keys[k.pub] = k.label
 	}
 	return keys, errs
 }
@@ -227,8 +236,8 @@ func tuiFindings(fs []permissions.Finding) []tui.Finding {
 // file's holders and attestation where the device can attest.
 func (b *tuiBackend) Devices(ctx context.Context) (*tui.DevicesView, error) {
 	v := &tui.DevicesView{}
-	for _, s := range b.a.registry.Schemes() {
-		be, err := b.a.registry.Backend(s)
+	for _, s := range b.reg.Schemes() {
+		be, err := b.reg.Backend(s)
 		if err != nil {
 			continue
 		}
@@ -285,28 +294,10 @@ func (b *tuiBackend) attestation(ctx context.Context, att devices.Attester, k de
 // Plan builds the plan `bpkeys perms plan` builds and checks it with the
 // same policies.
 func (b *tuiBackend) Plan(ctx context.Context, req tui.PlanRequest) (*tui.PlanView, error) {
-	var e permissions.Edit
-	switch req.Kind {
-	case tui.PlanRotate:
-		e = permissions.Edit{Op: permissions.OpRotate, Key: req.Key, NewKey: req.NewKey}
-	case tui.PlanRemoveKey:
-		e = permissions.Edit{Op: permissions.OpRemoveKey, Permission: req.Permission, Key: req.Key}
-	case tui.PlanThreshold:
-		e = permissions.Edit{Op: permissions.OpThreshold, Permission: req.Permission, Threshold: req.Threshold}
-	case tui.PlanTemplate:
-		e = permissions.ProducerTemplate(nil, nil, false)
-	default:
-		return nil, fmt.Errorf("plan %q: unknown kind", req.Kind)
-	}
-	acct, w, err := permsLoad(ctx, b.client, req.Account)
+	p, w, fs, err := b.tuiPlan(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	p, err := permissions.NewPlan(acct, []permissions.Edit{e}, permsLabel(b.team))
-	if err != nil {
-		return nil, err
-	}
-	fs := policies.CheckPlan(p, w, b.team, nil)
 	v := &tui.PlanView{Request: req, Diff: p.Diff, Findings: tuiFindings(fs), Refused: policies.Refuses(fs) || p.Refused()}
 	for _, ed := range p.Edits {
 		v.Edits = append(v.Edits, ed.String())
@@ -314,11 +305,11 @@ func (b *tuiBackend) Plan(ctx context.Context, req tui.PlanRequest) (*tui.PlanVi
 	for _, a := range p.Actions {
 		v.Actions = append(v.Actions, fmt.Sprintf("%s (transaction %d)", a.Summary, a.Stage+1))
 	}
-	for _, f := range append(fs, p.Findings...) {
-		if f.BuiltIn && f.Severity == permissions.SeverityError {
-			v.RefusedReason = f.Message
-			break
-		}
+	if v.Refused {
+		v.RefusedReason = refusedReason(p, fs)
+	} else {
+		keys, _ := b.signingKeys(ctx)
+		v.Direct, v.DirectWith = planDirect(p, w, keys)
 	}
 	return v, nil
 }
@@ -397,11 +388,13 @@ func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.Re
 			walk(lp, 0, 0)
 		}
 	}
-	var asks []string
-	for _, a := range p.Requested {
-		asks = append(asks, string(a.Level.Actor)+"@"+string(a.Level.Permission))
+	keys, _ := b.signingKeys(ctx)
+	if avail := tuiPubs(keys); len(avail) > 0 {
+		if l, ok := b.levelFor(ctx, levels(p.Requested), avail); ok {
+			v.CanApprove, v.ApproveAs = true, string(l.Actor)+"@"+string(l.Permission)
+		}
+		_, v.CanUnapprove = b.levelFor(ctx, levels(p.Provided), avail)
 	}
-	v.CanApprove, v.ApproveAs = len(asks) > 0, strings.Join(asks, " or ")
 	return v, nil
 }
 
@@ -429,22 +422,6 @@ func (b *tuiBackend) Producer(ctx context.Context, account string) (*tui.Produce
 		v.SigningKeys = append(v.SigningKeys, s)
 	}
 	return v, nil
-}
-
-// errTUISigning explains why signing waits: the CLI's signing paths
-// (msigSign, perms apply, producer rotate) confirm and read the PIN on the
-// terminal, which bubbletea owns; they need a prepare/sign split the TUI
-// can drive with its own confirmation and masked PIN field.
-var errTUISigning = fmt.Errorf("signing from the TUI: %w; sign with the command line meanwhile (bpkeys msig approve, bpkeys perms apply, bpkeys producer rotate-key)", tui.ErrNotAvailable)
-
-// PrepareSign is not available yet (see errTUISigning).
-func (b *tuiBackend) PrepareSign(context.Context, tui.SignRequest) (*tui.SignPreview, error) {
-	return nil, errTUISigning
-}
-
-// Sign is not available yet (see errTUISigning).
-func (b *tuiBackend) Sign(context.Context, *tui.SignPreview, []string) (*tui.SignResult, error) {
-	return nil, errTUISigning
 }
 
 // oneLine keeps the first line of an error for a table cell.

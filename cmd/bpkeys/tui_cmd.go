@@ -25,7 +25,7 @@ func (a *app) tuiRun(cmd *cobra.Command) error {
 	if !a.interactive() {
 		return cmd.Help()
 	}
-	return a.runTUI(cmd.Context(), "")
+	return a.runTUI(cmd.Context(), "", nil)
 }
 
 // interactive reports whether stdin and stdout are both terminals.
@@ -40,11 +40,13 @@ func (a *app) interactive() bool {
 
 // runTUI runs the TUI until the operator quits or ctx ends. A non-empty
 // url is the demo's local chain: it replaces the endpoints, the demo team's
-// accounts are watched and the producer account's tree opens first.
+// accounts are watched and the producer account's tree opens first; demo
+// is the demo team, whose in-memory keys are then offered as signers (in
+// this process only, labelled as demo keys).
 //
 // While the TUI owns the terminal, whatever the packages would print on
 // stderr (failovers, device notices) is kept and printed after it exits.
-func (a *app) runTUI(ctx context.Context, url string) error {
+func (a *app) runTUI(ctx context.Context, url string, demo *demokeys.Team) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -61,6 +63,11 @@ func (a *app) runTUI(ctx context.Context, url string) error {
 	b, err := a.newTUIBackend(extra...)
 	if err != nil {
 		return err
+	}
+	if url != "" && demo != nil {
+		for _, m := range demo.Members() {
+			b.demo = append(b.demo, demoMember{m.Account, m.Key})
+		}
 	}
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		lipgloss.SetColorProfile(termenv.Ascii)

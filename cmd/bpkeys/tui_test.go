@@ -24,6 +24,13 @@ import (
 // with no device backend (the demo keys live in memory, not on devices).
 func tuiDemo(t *testing.T) (*app, *devchain.Chain, string) {
 	t.Helper()
+	a, c, url, _ := tuiDemoTeam(t)
+	return a, c, url
+}
+
+// tuiDemoTeam is tuiDemo with the demo team (its in-memory keys).
+func tuiDemoTeam(t *testing.T) (*app, *devchain.Chain, string, *demokeys.Team) {
+	t.Helper()
 	team, err := demokeys.NewTeam()
 	if err != nil {
 		t.Fatal(err)
@@ -40,10 +47,11 @@ func tuiDemo(t *testing.T) (*app, *devchain.Chain, string) {
 	}
 	t.Cleanup(func() { cancel(); c.Close() })
 	var errb bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb, registry: devices.NewRegistry()}
+	a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &errb, registry: devices.NewRegistry(), tuiDevices: tuiDeviceOptions{none: true}}
+	a.journalPath = t.TempDir() + "/journal.jsonl"
 	url := "http://" + addr.String()
 	a.urls = []string{url}
-	return a, c, url
+	return a, c, url, team
 }
 
 func demoAccounts() []tuiAccount {
@@ -132,9 +140,12 @@ func TestTUIBackendAgainstDevchain(t *testing.T) {
 		t.Fatalf("no backend, yet devices %+v, %v", dv, err)
 	}
 
-	// signing is not faked: the screen shows why and what to use instead
-	if _, err := b.PrepareSign(ctx, tui.SignRequest{Kind: tui.SignApprove}); !errors.Is(err, tui.ErrNotAvailable) {
+	// with no device connected (and outside the demo) nothing can sign
+	if _, err := b.PrepareSign(ctx, tui.SignRequest{Kind: tui.SignApprove, Proposer: "alice", Proposal: "none"}); !errors.Is(err, errNoTUIKey) {
 		t.Fatalf("PrepareSign: %v", err)
+	}
+	if plan.Direct {
+		t.Fatalf("no key connected, yet direct: %+v", plan)
 	}
 }
 
@@ -187,5 +198,92 @@ func TestNoTerminalPrintsHelp(t *testing.T) {
 	}
 	if a.interactive() {
 		t.Fatal("a strings.Reader was taken for a terminal")
+	}
+}
+
+// TestTUIDemoKeysSign: inside the demo, the team's in-memory keys sign,
+// labelled as demo keys: a rotation of the rotate key is proposed, approved
+// by two members and executed, through the Backend calls the screens make.
+func TestTUIDemoKeysSign(t *testing.T) {
+	a, c, _, team := tuiDemoTeam(t)
+	b, err := a.newTUIBackend(demoAccounts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range team.Members() {
+		b.demo = append(b.demo, demoMember{m.Account, m.Key})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fresh, err := demokeys.NewR1("fresh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := tui.PlanRequest{Account: demokeys.ProducerAccount, Kind: tui.PlanRotate, Permission: "rotate", Key: team.Rotate.PublicKey().String(), NewKey: fresh.PublicKey().String()}
+	plan, err := b.Plan(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Direct || plan.DirectWith != "as "+demokeys.ProducerAccount+"@active" {
+		t.Fatalf("the three demo keys satisfy 2 of 3: %+v", plan)
+	}
+	sign := func(r tui.SignRequest, signers int) *tui.SignResult {
+		t.Helper()
+		pv, err := b.PrepareSign(ctx, r)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Kind, err)
+		}
+		if len(pv.Signers) != signers || pv.Digest == "" || pv.ChainID != c.ChainID().String() {
+			t.Fatalf("%s preview: %+v", r.Kind, pv)
+		}
+		for _, s := range pv.Signers {
+			if !strings.HasSuffix(s.Label, "'s demo key (in memory)") || s.NeedsPIN {
+				t.Fatalf("signer %+v", s)
+			}
+		}
+		res, err := b.Sign(ctx, pv, make([]string, len(pv.Signers)))
+		if err != nil {
+			t.Fatalf("%s: %v", r.Kind, err)
+		}
+		if _, err := b.Sign(ctx, pv, make([]string, len(pv.Signers))); err == nil {
+			t.Fatalf("%s: signed twice", r.Kind)
+		}
+		c.ProduceBlocks(1)
+		return res
+	}
+	sign(tui.SignRequest{Kind: tui.SignPlanPropose, Account: req.Account, Plan: &req}, 1)
+	inbox, err := b.Inbox(ctx)
+	if err != nil || len(inbox.Proposals) != 1 {
+		t.Fatalf("inbox %+v, %v", inbox, err)
+	}
+	row := inbox.Proposals[0]
+	r := tui.SignRequest{Proposer: row.Proposer, Proposal: row.Name}
+	for _, as := range []string{"alice@active", "bob@active"} {
+		rv, err := b.Review(ctx, row.Proposer, row.Name)
+		if err != nil || !rv.CanApprove || rv.ApproveAs != as {
+			t.Fatalf("review before approving as %s: %+v, %v", as, rv, err)
+		}
+		r.Kind = tui.SignApprove
+		if res := sign(r, 1); !strings.Contains(strings.Join(res.Notes, " "), "as "+as+", pinned to proposal hash "+rv.Hash) {
+			t.Fatalf("approve notes %v", res.Notes)
+		}
+	}
+	r.Kind = tui.SignExec
+	sign(r, 1)
+	tree, err := b.Tree(ctx, demokeys.ProducerAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range tree.Perms {
+		if p.Name == "rotate" && (len(p.Keys) != 1 || p.Keys[0].Key != fresh.PublicKey().String()) {
+			t.Fatalf("rotate after exec: %+v", p.Keys)
+		}
+	}
+	j, err := a.journal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es, err := j.Entries(); err != nil || len(es) != 4 {
+		t.Fatalf("journal: %d entries, %v", len(es), err)
 	}
 }
