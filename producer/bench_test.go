@@ -63,7 +63,7 @@ func BenchmarkRotateSoftHSM(b *testing.B) {
 			}
 			// The target (under 300 ms on average) is read off these
 			// figures, not asserted: a loaded machine must not fail the run.
-			b.ReportMetric(float64((b.Elapsed() / time.Duration(b.N)).Microseconds())/1000, "mean-ms")
+			b.ReportMetric(float64((b.Elapsed()/time.Duration(b.N)).Microseconds())/1000, "mean-ms")
 			b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
 		})
 	}

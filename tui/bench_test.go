@@ -73,4 +73,3 @@ func BenchmarkRender(b *testing.B) {
 		_ = m.View()
 	}
 }
-

@@ -249,7 +249,7 @@ func (b *tuiBackend) Devices(ctx context.Context) (*tui.DevicesView, error) {
 		for _, d := range inv.Devices {
 			dv := tui.DeviceView{Scheme: d.Scheme, Name: d.Name, Serial: d.Serial, Firmware: d.Details["firmware"], PINRetries: d.Details["pin_retries"]}
 			if dv.PINRetries == "" {
-				dv.PINRetries = d.Details["pin"]
+				dv.PINRetries = d.Details["pin_status"]
 			}
 			for _, k := range inv.Keys {
 				if k.Device != d.Name {

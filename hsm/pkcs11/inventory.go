@@ -164,11 +164,11 @@ func (b *Backend) Inventory(ctx context.Context) (devices.Inventory, error) {
 		}
 		switch {
 		case tok.Flags&cki.CKF_USER_PIN_LOCKED != 0:
-			d.Details["pin"] = "locked (unblock with the SO PIN)"
+			d.Details["pin_status"] = "locked (unblock with the SO PIN)"
 		case tok.Flags&cki.CKF_USER_PIN_FINAL_TRY != 0:
-			d.Details["pin"] = "final try left"
+			d.Details["pin_status"] = "final try left"
 		case tok.Flags&cki.CKF_USER_PIN_COUNT_LOW != 0:
-			d.Details["pin"] = "a wrong PIN was entered"
+			d.Details["pin_status"] = "a wrong PIN was entered"
 		}
 		if err != nil {
 			d.Details["error"] = err.Error()
