@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/devchain"
 	"github.com/bpkeys/bpkeys/devchain/demokeys"
 )
@@ -86,6 +88,11 @@ generated in memory at start, are never written anywhere, and only work on this 
 public keys are printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.journalPath == "" {
+				// Demo signatures on a throwaway chain stay out of the
+				// operator's real signing journal.
+				a.journalPath = demoJournalPath()
+			}
 			team, err := demokeys.NewTeam()
 			if err != nil {
 				return err
@@ -145,5 +152,13 @@ func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
 	a.out("  curl -s %s/v1/chain/get_producers -d '{\"json\":true}'", url)
 	a.out("  curl -s %s/v1/devchain/advance_time -d '{\"seconds\":86401}'", url)
 	a.out("  bpkeys --url %s perms show %s", url, demokeys.ProducerAccount)
+	a.out("  bpkeys --url %s producer show %s", url, demokeys.ProducerAccount)
+	a.out("")
+	a.out("demo signatures are journalled in %s (bpkeys audit show --journal %s)", a.journalPath, a.journalPath)
 	a.info("serving until interrupted (Ctrl-C)")
+}
+
+// demoJournalPath is the demo's own signing journal, beside the real one.
+func demoJournalPath() string {
+	return filepath.Join(filepath.Dir(audit.DefaultPath()), "demo-journal.jsonl")
 }

@@ -82,4 +82,8 @@ func TestDemoCommandPrintsPublicKeysOnly(t *testing.T) {
 	if strings.Contains(out, "PVT_") || !strings.Contains(out, "PUB_R1_") {
 		t.Fatalf("demo output:\n%s", out)
 	}
+	// Demo signatures go to the demo's own journal, not the operator's.
+	if !strings.Contains(out, demoJournalPath()) || strings.Contains(demoJournalPath(), "/journal.jsonl") {
+		t.Fatalf("the demo does not name its own journal:\n%s", out)
+	}
 }
