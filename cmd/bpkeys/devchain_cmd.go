@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,6 +100,16 @@ public keys are printed.`,
 			if err != nil {
 				return err
 			}
+			if a.team == "" {
+				// Every screen then names the demo's holders ("alice's
+				// software key") and the lockout rules know what they hold.
+				path, cleanup, err := writeDemoTeamFile(team)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				a.team = path
+			}
 			c, err := devchain.New(team.Genesis(), devchain.Options{})
 			if err != nil {
 				return err
@@ -161,4 +174,31 @@ func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
 // demoJournalPath is the demo's own signing journal, beside the real one.
 func demoJournalPath() string {
 	return filepath.Join(filepath.Dir(audit.DefaultPath()), "demo-journal.jsonl")
+}
+
+// writeDemoTeamFile writes a team file for the demo team: alice, bob and
+// carol with their accounts and in-memory (software) keys, and "ops" holding
+// the claim and rotate keys. The file is public data and is removed at exit.
+func writeDemoTeamFile(t *demokeys.Team) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "bpkeys-demo-")
+	if err != nil {
+		return "", nil, fmt.Errorf("writing the demo team file: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	var b strings.Builder
+	b.WriteString("# The bpkeys demo team. DEMO ONLY: its keys live in the demo process's memory.\nmembers:\n")
+	for _, m := range t.Members() {
+		fmt.Fprintf(&b, "  - name: %s\n    account: %s@active\n", m.Account, m.Account)
+	}
+	b.WriteString("  - name: ops\n    contact: the producer's servers\nkeys:\n")
+	for _, m := range t.Members() {
+		fmt.Fprintf(&b, "  - key: %s\n    holder: %s\n", m.Key.PublicKey(), m.Account)
+	}
+	fmt.Fprintf(&b, "  - key: %s\n    holder: ops\n  - key: %s\n    holder: ops\n", t.Claim.PublicKey(), t.Rotate.PublicKey())
+	path := filepath.Join(dir, "team.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("writing the demo team file: %w", err)
+	}
+	return path, cleanup, nil
 }

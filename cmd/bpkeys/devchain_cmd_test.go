@@ -5,10 +5,14 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/bpkeys/bpkeys/devchain/demokeys"
+	"github.com/bpkeys/bpkeys/team"
 )
 
 // lineWatcher collects output and signals when a pattern appears.
@@ -85,5 +89,33 @@ func TestDemoCommandPrintsPublicKeysOnly(t *testing.T) {
 	// Demo signatures go to the demo's own journal, not the operator's.
 	if !strings.Contains(out, demoJournalPath()) || strings.Contains(demoJournalPath(), "/journal.jsonl") {
 		t.Fatalf("the demo does not name its own journal:\n%s", out)
+	}
+}
+
+func TestDemoTeamFile(t *testing.T) {
+	dt, err := demokeys.NewTeam()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, cleanup, err := writeDemoTeamFile(dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := team.Load(path)
+	if err != nil {
+		t.Fatalf("the demo's team file does not parse: %v", err)
+	}
+	if got := tm.Label(dt.Alice.PublicKey()); got != "alice's software key" {
+		t.Errorf("alice's key is labelled %q", got)
+	}
+	if acct, ok := tm.Account(dt.Bob.PublicKey()); !ok || acct != "bob@active" {
+		t.Errorf("bob's account %q", acct)
+	}
+	if h, ok := tm.Holder(dt.Claim.PublicKey()); !ok || h != "ops" {
+		t.Errorf("claim key holder %q", h)
+	}
+	cleanup()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("the demo team file outlived the demo")
 	}
 }
