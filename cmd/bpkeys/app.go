@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/devices"
 )
 
@@ -38,6 +39,7 @@ type app struct {
 	yes     bool
 
 	journalPath string
+	quorum      int
 
 	registry *devices.Registry
 	// tuiDevices chooses the TUI's own device backends (tests only).
@@ -79,9 +81,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stderr, "bpkeys: "+err.Error())
 	var ee *exitError
+	var disagree *chain.DisagreementError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &disagree):
+		return exitRefused // endpoints disagree about what would be signed
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case isUsage(err):
@@ -124,6 +129,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f := root.PersistentFlags()
 	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; default http://127.0.0.1:8888)")
 	f.StringVar(&a.chainID, "chain-id", "", "refuse endpoints on any other chain (64 hex digits)")
+	f.IntVar(&a.quorum, "quorum", 1, "endpoints that must give the same answer for reads that decide what gets signed")
 	f.StringVar(&a.config, "config", "", "config file (default $XDG_CONFIG_HOME/bpkeys/config.yaml)")
 	f.StringVar(&a.team, "team", "", "team file naming who holds each key")
 	f.BoolVar(&a.json, "json", false, "print results as JSON")

@@ -56,5 +56,11 @@ func (a *app) chainClient() (*chain.Client, error) {
 	if err != nil {
 		return nil, usageErr("%v (from --url or BPKEYS_URL)", err)
 	}
+	if a.quorum > 1 {
+		if a.quorum > len(opts.URLs) {
+			return nil, usageErr("--quorum %d needs at least %d endpoints, but %d given (add --url)", a.quorum, a.quorum, len(opts.URLs))
+		}
+		c = c.WithQuorum(a.quorum)
+	}
 	return c, nil
 }
