@@ -24,6 +24,11 @@ import (
 // rewards (since the 2024 tokenomics change).
 const EOSMainnetChainID = "aca376f206b8fc25a6ed44dbdc66547c36c6c33e3a119ffbeaef943642f0e906"
 
+// maxExpirationBumps bounds how often a claim is re-signed with another
+// expiration for a deterministic-nonce HSM (each try succeeds with odds of
+// about one half).
+const maxExpirationBumps = 8
+
 // AlreadyClaimedMessage is eosio::claimrewards's assertion for a claim
 // within 24 hours of the last (eosio_assert_message_exception, 3050003).
 const AlreadyClaimedMessage = "already claimed rewards within past day"
@@ -344,7 +349,21 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 	if err != nil {
 		return nil, fmt.Errorf("the claim key cannot sign for %s@%s: %w", c.Account, c.permission(), err)
 	}
-	if err := audit.SignTransaction(ctx, c.Journal, "claimrewards "+c.Account, tx, info.ChainID, required, signers); err != nil {
+	for bump := 0; ; bump++ {
+		err := audit.SignTransaction(ctx, c.Journal, "claimrewards "+c.Account, tx, info.ChainID, required, signers)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, signer.ErrDeterministicNonce) && bump < maxExpirationBumps {
+			// An HSM with deterministic nonces gave a non-canonical K1
+			// signature for this digest and will give it again: another
+			// expiration makes another digest. Earlier, never later, so the
+			// one-hour limit holds; nothing was pushed.
+			tx.Expiration.Time = tx.Expiration.Time.Add(-time.Second)
+			tx.Signatures = nil
+			lg.Info("the HSM signs deterministically and this digest had no canonical signature: expiration moved one second earlier, signing again", "account", c.Account)
+			continue
+		}
 		return nil, &SignerError{Err: fmt.Errorf("signing the claim: %w", err)}
 	}
 	res, err := c.Chain.Push(ctx, tx)

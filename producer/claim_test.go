@@ -353,3 +353,46 @@ func checkPromText(t *testing.T, path string) {
 		}
 	}
 }
+
+// deterministicOnce stands in for an HSM with deterministic (RFC 6979)
+// nonces whose signature over the first digest is not canonical: it answers
+// that digest as signer.SignRaw would for such a device, then signs other
+// digests with a real SoftHSM key. It is a stand-in because SoftHSM itself
+// uses random nonces; no deterministic-nonce token can run here.
+type deterministicOnce struct {
+	signer.Signer
+	digests [][32]byte
+}
+
+func (d *deterministicOnce) Sign(ctx context.Context, digest [32]byte) (signer.Signature, error) {
+	d.digests = append(d.digests, digest)
+	if len(d.digests) == 1 {
+		return signer.Signature{}, &signer.NonCanonicalError{Attempts: 2, Deterministic: true}
+	}
+	return d.Signer.Sign(ctx, digest)
+}
+
+// TestClaimDeterministicHSM: the unattended claim moves the expiration one
+// second earlier and signs again, instead of failing every day.
+func TestClaimDeterministicHSM(t *testing.T) {
+	claimKey := hsmKey(t, "prod", "claim-det", signer.CurveK1)
+	k := defaultKeys()
+	k.claim = claimKey.PublicKey()
+	tc := newTestChain(t, k)
+	dev := &deterministicOnce{Signer: claimKey}
+	var logs bytes.Buffer
+	cl := newClaimer(tc, dev, &logs)
+	res, err := cl.Once(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != Claimed || len(dev.digests) != 2 || dev.digests[0] == dev.digests[1] {
+		t.Fatalf("status %v after %d signatures (digests differ: %v)", res.Status, len(dev.digests), len(dev.digests) == 2 && dev.digests[0] != dev.digests[1])
+	}
+	if !strings.Contains(logs.String(), "signs deterministically") {
+		t.Errorf("the retry was not logged:\n%s", logs.String())
+	}
+	if n := tc.journalCount(t); n != 2 {
+		t.Fatalf("journal %d entries, want both attempts", n)
+	}
+}
