@@ -132,21 +132,31 @@ func prepare(ctx context.Context, c Chain, account, perm string, linked bool, ac
 		if len(avail) == 0 {
 			directErr = errors.New("no signer given (--signer)")
 		} else {
-			tx, err := c.NewTransaction(ctx, []*eos.Action{act}, opts.Expiration)
-			if err != nil {
-				return nil, err
+			// nodeos accepts the linked permission or any ancestor of it, so
+			// a team holding active can act directly when the linked
+			// permission's own key is away (the emergency case).
+			for _, cand := range ancestry(ctx, c, account, perm) {
+				act.Authorization = []eos.PermissionLevel{{Actor: eos.AccountName(account), Permission: eos.PermissionName(cand)}}
+				tx, err := c.NewTransaction(ctx, []*eos.Action{act}, opts.Expiration)
+				if err != nil {
+					return nil, err
+				}
+				req, err := c.RequiredKeys(ctx, tx.Transaction, avail)
+				if err == nil {
+					p.Via, p.Tx, p.Required, p.Permission = ViaDirect, tx, req, cand
+					p.Why = fmt.Sprintf("the signers present satisfy %s@%s", account, cand)
+					if cand != perm {
+						p.Why += fmt.Sprintf(", which covers %s@%s", account, perm)
+					}
+					p.Note = fmt.Sprintf("producer %s %s (direct)", act.Name, account)
+					return p.finish()
+				}
+				if !chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
+					return nil, fmt.Errorf("asking which keys must sign: %w", err)
+				}
 			}
-			req, err := c.RequiredKeys(ctx, tx.Transaction, avail)
-			if err == nil {
-				p.Via, p.Tx, p.Required = ViaDirect, tx, req
-				p.Why = fmt.Sprintf("the signers present satisfy %s@%s", account, perm)
-				p.Note = fmt.Sprintf("producer %s %s (direct)", act.Name, account)
-				return p.finish()
-			}
-			if !chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
-				return nil, fmt.Errorf("asking which keys must sign: %w", err)
-			}
-			directErr = fmt.Errorf("the signers present do not satisfy %s@%s", account, perm)
+			act.Authorization = []eos.PermissionLevel{{Actor: eos.AccountName(account), Permission: eos.PermissionName(perm)}}
+			directErr = fmt.Errorf("the signers present do not satisfy %s@%s or any permission above it", account, perm)
 		}
 		if opts.Via == ViaDirect {
 			return nil, fmt.Errorf("%w: sign with keys of that permission, or use --via msig to propose it", directErr)
@@ -164,6 +174,21 @@ func prepare(ctx context.Context, c Chain, account, perm string, linked bool, ac
 		p.Why = "--via msig"
 	}
 	return p.finish()
+}
+
+// ancestry lists perm and its ancestors up to owner, as nodeos lets any of
+// them authorize an action linked to perm. When the account cannot be
+// read, it is perm alone.
+func ancestry(ctx context.Context, c Chain, account, perm string) []string {
+	out := []string{perm}
+	acct, err := c.GetAccount(ctx, account)
+	if err != nil {
+		return out
+	}
+	for p := acct.Permission(perm); p != nil && p.Parent != "" && len(out) <= 16; p = acct.Permission(p.Parent) {
+		out = append(out, p.Parent)
+	}
+	return out
 }
 
 // finish fills the transaction id and action summary.

@@ -287,3 +287,87 @@ func TestTUIDemoKeysSign(t *testing.T) {
 		t.Fatalf("journal: %d entries, %v", len(es), err)
 	}
 }
+
+// TestTUIDemoKeysOtherActions covers the TUI's remaining signing actions on
+// the demo chain with the demo team's keys, through the same adapter the
+// screens use: unapprove, cancel, and the producer's emergency actions.
+func TestTUIDemoKeysOtherActions(t *testing.T) {
+	a, c, _, team := tuiDemoTeam(t)
+	b, err := a.newTUIBackend(demoAccounts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range team.Members() {
+		b.demo = append(b.demo, demoMember{m.Account, m.Key})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sign := func(r tui.SignRequest) *tui.SignResult {
+		t.Helper()
+		pv, err := b.PrepareSign(ctx, r)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Kind, err)
+		}
+		res, err := b.Sign(ctx, pv, make([]string, len(pv.Signers)))
+		if err != nil {
+			t.Fatalf("%s: %v", r.Kind, err)
+		}
+		c.ProduceBlocks(1)
+		return res
+	}
+
+	fresh, err := demokeys.NewR1("other-actions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := tui.PlanRequest{Account: demokeys.ProducerAccount, Kind: tui.PlanRotate, Permission: "claim", Key: team.Claim.PublicKey().String(), NewKey: fresh.PublicKey().String()}
+	sign(tui.SignRequest{Kind: tui.SignPlanPropose, Account: req.Account, Plan: &req})
+	inbox, err := b.Inbox(ctx)
+	if err != nil || len(inbox.Proposals) != 1 {
+		t.Fatalf("inbox %+v, %v", inbox, err)
+	}
+	p := inbox.Proposals[0]
+	r := tui.SignRequest{Proposer: p.Proposer, Proposal: p.Name}
+
+	// Approve, then take it back.
+	r.Kind = tui.SignApprove
+	sign(r)
+	rv, err := b.Review(ctx, p.Proposer, p.Name)
+	if err != nil || !rv.CanUnapprove {
+		t.Fatalf("after approving: %+v, %v", rv, err)
+	}
+	r.Kind = tui.SignUnapprove
+	sign(r)
+	if rv, err = b.Review(ctx, p.Proposer, p.Name); err != nil || rv.CanUnapprove {
+		t.Fatalf("after unapproving, an approval is still there: %+v, %v", rv, err)
+	}
+
+	// The proposer cancels it: it leaves the inbox.
+	r.Kind = tui.SignCancel
+	sign(r)
+	if inbox, err = b.Inbox(ctx); err != nil || len(inbox.Proposals) != 0 {
+		t.Fatalf("after cancel: %+v, %v", inbox, err)
+	}
+
+	// Emergency: rotate the block-signing key, then pull the plug.
+	block, err := demokeys.NewR1("block")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign(tui.SignRequest{Kind: tui.SignRotateKey, Account: demokeys.ProducerAccount, NewKey: block.PublicKey().String()})
+	pv, err := b.Producer(ctx, demokeys.ProducerAccount)
+	if err != nil || !pv.Active || len(pv.SigningKeys) != 1 || !strings.Contains(pv.SigningKeys[0], block.PublicKey().String()[:20]) {
+		t.Fatalf("after rotation: %+v, %v", pv, err)
+	}
+	sign(tui.SignRequest{Kind: tui.SignUnregister, Account: demokeys.ProducerAccount})
+	if pv, err = b.Producer(ctx, demokeys.ProducerAccount); err != nil || pv.Active {
+		t.Fatalf("after unregister the producer is still active: %+v, %v", pv, err)
+	}
+	j, err := a.journal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es, err := j.Entries(); err != nil || len(es) < 6 {
+		t.Fatalf("journal: %d entries, %v", len(es), err)
+	}
+}
