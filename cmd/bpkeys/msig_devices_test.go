@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,26 +21,8 @@ import (
 	"github.com/bpkeys/bpkeys/signer"
 )
 
-// SoftHSM2 loads its token directory once per process, and the PKCS#11 CLI
-// test owns this process's; so the device tests run in a child process of
-// the test binary with their own token directory.
-const msigChildEnv = "BPKEYS_MSIG_DEVICES_CHILD"
-
 func TestMsigDevices(t *testing.T) {
-	if os.Getenv(msigChildEnv) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestMsigDevices$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), msigChildEnv+"=1")
-		out, err := cmd.CombinedOutput()
-		t.Logf("child process:\n%s", out)
-		if err != nil {
-			t.Fatalf("device tests failed: %v", err)
-		}
-		if bytes.Contains(out, []byte("--- SKIP: TestMsigDevices")) {
-			t.Skip("skipped in the child process (see the log)")
-		}
-		return
-	}
-	msigDevicesChild(t)
+	softhsmtest.InChildProcess(t, "TestMsigDevices", msigDevicesChild)
 }
 
 type msigEnv struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,30 +28,13 @@ import (
 	"github.com/bpkeys/bpkeys/tui"
 )
 
-// SoftHSM2 reads its configuration once per process: the TUI device flow
-// runs in a child process of the test binary with its own token directory.
-const tuiDevicesChildEnv = "BPKEYS_TUI_DEVICES_CHILD"
-
 // TestTUIDevices drives the TUI over the real adapter, the devchain and two
 // devices: alice's key on SoftHSM2, bob's on the emulated YubiKey. A
 // lockout is refused in Plan; dave's key is rotated through Plan →
 // Propose, approved from the inbox with each device (PINs typed into the
 // masked input), executed, and the tree shows the new key.
 func TestTUIDevices(t *testing.T) {
-	if os.Getenv(tuiDevicesChildEnv) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestTUIDevices$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), tuiDevicesChildEnv+"=1")
-		out, err := cmd.CombinedOutput()
-		t.Logf("child process:\n%s", out)
-		if err != nil {
-			t.Fatalf("TUI device tests failed: %v", err)
-		}
-		if bytes.Contains(out, []byte("--- SKIP: TestTUIDevices")) {
-			t.Skip("skipped in the child process (see the log)")
-		}
-		return
-	}
-	tuiDevicesChild(t)
+	softhsmtest.InChildProcess(t, "TestTUIDevices", tuiDevicesChild)
 }
 
 func tuiDevicesChild(t *testing.T) {

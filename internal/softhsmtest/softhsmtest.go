@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bpkeys/bpkeys/internal/testenv"
@@ -87,5 +88,29 @@ func (t *Tokens) Require(tb testing.TB) {
 func (t *Tokens) Close() {
 	if t.Dir != "" {
 		os.RemoveAll(t.Dir)
+	}
+}
+
+// InChildProcess runs body in a child process of the test binary, so that
+// it can make its own token directory: SoftHSM2 reads SOFTHSM2_CONF once per
+// process, and another test may already own this process's. name is the
+// calling test's name; the child's output is logged, its failure fails the
+// test, and its skip skips it.
+func InChildProcess(t *testing.T, name string, body func(t *testing.T)) {
+	t.Helper()
+	env := "BPKEYS_SOFTHSM_CHILD_" + name
+	if os.Getenv(env) != "" {
+		body(t)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("child process:\n%s", out)
+	if err != nil {
+		t.Fatalf("%s failed in its child process: %v", name, err)
+	}
+	if strings.Contains(string(out), "--- SKIP: "+name) {
+		t.Skip("skipped in the child process (see the log)")
 	}
 }
