@@ -3,6 +3,7 @@ package devchain
 import (
 	"bytes"
 	"crypto/sha256"
+	"slices"
 
 	eos "github.com/eoscanada/eos-go"
 
@@ -199,36 +200,21 @@ func msigApprove(a *actionCtx) error {
 		if err := contracts.Decode(r.Data, &apps); err != nil {
 			return newErr(ErrUnpack, "%v", err)
 		}
-		idx := -1
-		for i, q := range apps.RequestedApprovals {
-			if q.Level == ap.Level {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
+		if !moveLevel(&apps.RequestedApprovals, &apps.ProvidedApprovals,
+			func(q contracts.Approval) bool { return q.Level == ap.Level },
+			contracts.Approval{Level: ap.Level, Time: contracts.TimePointOf(a.now())}) {
 			return assertErr("approval is not on the list of requested approvals")
 		}
-		apps.ProvidedApprovals = append(apps.ProvidedApprovals, contracts.Approval{Level: ap.Level, Time: contracts.TimePointOf(a.now())})
-		apps.RequestedApprovals = append(apps.RequestedApprovals[:idx:idx], apps.RequestedApprovals[idx+1:]...)
 		a.d.setRow(approvalsTable(proposer), key, r.Payer, contracts.MustEncode(apps))
 	} else if r, ok := a.d.getRow(oldApprovalsTable(proposer), key); ok {
 		var apps contracts.OldApprovalsRow
 		if err := contracts.Decode(r.Data, &apps); err != nil {
 			return newErr(ErrUnpack, "%v", err)
 		}
-		idx := -1
-		for i, q := range apps.RequestedApprovals {
-			if q == ap.Level {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
+		if !moveLevel(&apps.RequestedApprovals, &apps.ProvidedApprovals,
+			func(q eos.PermissionLevel) bool { return q == ap.Level }, ap.Level) {
 			return assertErr("approval is not on the list of requested approvals")
 		}
-		apps.ProvidedApprovals = append(apps.ProvidedApprovals, ap.Level)
-		apps.RequestedApprovals = append(apps.RequestedApprovals[:idx:idx], apps.RequestedApprovals[idx+1:]...)
 		a.d.setRow(oldApprovalsTable(proposer), key, r.Payer, contracts.MustEncode(apps))
 	} else {
 		return assertErr("proposal not found")
@@ -252,36 +238,21 @@ func msigUnapprove(a *actionCtx) error {
 		if err := contracts.Decode(r.Data, &apps); err != nil {
 			return newErr(ErrUnpack, "%v", err)
 		}
-		idx := -1
-		for i, q := range apps.ProvidedApprovals {
-			if q.Level == un.Level {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
+		if !moveLevel(&apps.ProvidedApprovals, &apps.RequestedApprovals,
+			func(q contracts.Approval) bool { return q.Level == un.Level },
+			contracts.Approval{Level: un.Level, Time: contracts.TimePointOf(a.now())}) {
 			return assertErr("no approval previously granted")
 		}
-		apps.RequestedApprovals = append(apps.RequestedApprovals, contracts.Approval{Level: un.Level, Time: contracts.TimePointOf(a.now())})
-		apps.ProvidedApprovals = append(apps.ProvidedApprovals[:idx:idx], apps.ProvidedApprovals[idx+1:]...)
 		a.d.setRow(approvalsTable(proposer), key, r.Payer, contracts.MustEncode(apps))
 	} else if r, ok := a.d.getRow(oldApprovalsTable(proposer), key); ok {
 		var apps contracts.OldApprovalsRow
 		if err := contracts.Decode(r.Data, &apps); err != nil {
 			return newErr(ErrUnpack, "%v", err)
 		}
-		idx := -1
-		for i, q := range apps.ProvidedApprovals {
-			if q == un.Level {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
+		if !moveLevel(&apps.ProvidedApprovals, &apps.RequestedApprovals,
+			func(q eos.PermissionLevel) bool { return q == un.Level }, un.Level) {
 			return assertErr("no approval previously granted")
 		}
-		apps.RequestedApprovals = append(apps.RequestedApprovals, un.Level)
-		apps.ProvidedApprovals = append(apps.ProvidedApprovals[:idx:idx], apps.ProvidedApprovals[idx+1:]...)
 		a.d.setRow(oldApprovalsTable(proposer), key, r.Payer, contracts.MustEncode(apps))
 	} else {
 		return assertErr("proposal not found")
@@ -386,4 +357,17 @@ func msigInvalidate(a *actionCtx) error {
 		Account: inv.Account, LastInvalidationTime: contracts.TimePointOf(a.now()),
 	}))
 	return nil
+}
+
+// moveLevel removes the first entry of *from that match accepts and appends
+// entry to *to, as the contract moves a level between the requested and
+// provided lists (in either table layout). It reports whether one was found.
+func moveLevel[T any](from, to *[]T, match func(T) bool, entry T) bool {
+	i := slices.IndexFunc(*from, match)
+	if i < 0 {
+		return false
+	}
+	*from = slices.Delete(slices.Clone(*from), i, i+1)
+	*to = append(*to, entry)
+	return true
 }
