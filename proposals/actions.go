@@ -3,7 +3,6 @@ package proposals
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -117,14 +116,12 @@ func ParseLevel(s string) (eos.PermissionLevel, error) {
 	return eos.PermissionLevel{Actor: eos.AccountName(actor), Permission: eos.PermissionName(perm)}, nil
 }
 
-// ApprovalNote is the journal note of an approval: it records the
-// proposal and the hash approved, so that a later approval of a different
-// hash under the same name can be refused.
+// ApprovalNote is the journal note of an approval, in words for the
+// operator. Nothing parses it: the journal records each approval signed
+// (audit.Approval) from the action itself.
 func ApprovalNote(proposer eos.AccountName, name eos.Name, hash chain.Checksum256) string {
 	return fmt.Sprintf("msig approve %s/%s hash=%s", proposer, name, hash)
 }
-
-var noteRE = regexp.MustCompile(`^msig approve ([a-z1-5.]{1,13})/([a-z1-5.]{1,13}) hash=([0-9a-f]{64})$`)
 
 // ErrReplaced is matched by CheckReplaced's error: bpkeys approved another
 // transaction under this proposer and name before.
@@ -138,13 +135,14 @@ func CheckReplaced(entries []audit.Entry, chainID string, proposer eos.AccountNa
 		if e.ChainID != chainID {
 			continue
 		}
-		m := noteRE.FindStringSubmatch(e.Note)
-		if m == nil || m[1] != string(proposer) || m[2] != string(name) {
-			continue
-		}
-		if m[3] != hash.String() {
-			return fmt.Errorf("%w: on %s this journal approved %s/%s with hash %s, and it now holds %s: it was cancelled and proposed again with other contents; review it as a new proposal and pass --allow-replaced to approve it",
-				ErrReplaced, e.Time.Format(time.RFC3339), proposer, name, m[3], hash)
+		for _, ap := range e.Approvals {
+			if ap.Proposer != string(proposer) || ap.Name != string(name) || ap.Hash == "" {
+				continue
+			}
+			if ap.Hash != hash.String() {
+				return fmt.Errorf("%w: on %s this journal approved %s/%s with hash %s, and it now holds %s: it was cancelled and proposed again with other contents; review it as a new proposal and pass --allow-replaced to approve it",
+					ErrReplaced, e.Time.Format(time.RFC3339), proposer, name, ap.Hash, hash)
+			}
 		}
 	}
 	return nil

@@ -38,9 +38,9 @@
 // the contract's rules (Evaluate), and gives a Verdict: executable now, or
 // exactly which approvals are missing. ApproveAction pins the approval to
 // the hash of the bytes that were reviewed; callers re-read before signing
-// and compare with Same. ApprovalNote and CheckReplaced use the signing
-// journal to refuse approving a different hash under a proposer and name
-// approved before.
+// and compare with Same. CheckReplaced reads the approvals the signing
+// journal recorded (decoded from the actions signed) to refuse approving a
+// different hash under a proposer and name approved before.
 //
 // A typical approval:
 //

@@ -201,8 +201,10 @@ func TestCheckReplaced(t *testing.T) {
 	h1 := chain.Checksum256(sha256.Sum256([]byte("one")))
 	h2 := chain.Checksum256(sha256.Sum256([]byte("two")))
 	entries := []audit.Entry{
-		{ChainID: "c1", Note: ApprovalNote("alice", "rot", h1)},
-		{ChainID: "c2", Note: ApprovalNote("alice", "other", h1)},
+		{ChainID: "c1", Approvals: []audit.Approval{{Proposer: "alice", Name: "rot", Level: "bob@active", Hash: h1.String()}}},
+		{ChainID: "c2", Approvals: []audit.Approval{{Proposer: "alice", Name: "other", Level: "bob@active", Hash: h1.String()}}},
+		// A note in words is not read.
+		{ChainID: "c1", Note: ApprovalNote("alice", "other", h1)},
 	}
 	if err := CheckReplaced(entries, "c1", "alice", "rot", h1); err != nil {
 		t.Fatal(err)

@@ -624,9 +624,9 @@ func (a *app) approveRequest(ctx context.Context, cl *chain.Client, p *proposals
 		if err != nil {
 			return msigSignRequest{}, err
 		}
-		entries, err := j.Entries()
+		entries, err := j.History()
 		if err != nil && !errors.Is(err, audit.ErrNoJournal) {
-			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w", err))
+			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w (see bpkeys audit verify; bpkeys audit seal --reason \"...\" starts a new segment)", err))
 		}
 		if err := proposals.CheckReplaced(entries, chainID.String(), p.Proposer, p.Name, p.Hash); err != nil {
 			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("%w (nothing was signed)", err))
