@@ -32,7 +32,7 @@ type Entry struct {
 	Seal *SealInfo `json:"seal,omitempty"`
 	// Fenced is set when this entry follows a failed append: the bytes it
 	// fenced off (nothing was signed with them).
-	Fenced *Fence  `json:"fenced,omitempty"`
+	Fenced *Fence `json:"fenced,omitempty"`
 	Prev   string `json:"prev"` // hash of the previous entry's line, or 64 zeros
 }
 

@@ -63,19 +63,16 @@ func actionData(a *eos.Action) ([]byte, error) {
 var errPacked = errors.New("journal: an eosio.msig::approve action does not pack as expected")
 
 // decodeApprove reads approve(proposer, proposal_name, level,
-// optional<checksum256> proposal_hash).
+// binary_extension<checksum256> proposal_hash): 32 bytes, or 64 with the
+// hash appended as it is.
 func decodeApprove(d []byte) (Approval, error) {
-	if len(d) < 33 {
+	if len(d) != 32 && len(d) != 64 {
 		return Approval{}, errPacked
 	}
 	name := func(i int) string { return eos.NameToString(binary.LittleEndian.Uint64(d[i:])) }
 	ap := Approval{Proposer: name(0), Name: name(8), Level: name(16) + "@" + name(24)}
-	switch {
-	case d[32] == 1 && len(d) == 65:
-		ap.Hash = hex.EncodeToString(d[33:65])
-	case d[32] == 0 && len(d) == 33:
-	default:
-		return Approval{}, errPacked
+	if len(d) == 64 {
+		ap.Hash = hex.EncodeToString(d[32:])
 	}
 	return ap, nil
 }

@@ -319,7 +319,7 @@ func TestApprovalRecordedFromAction(t *testing.T) {
 	data, _ := hex.DecodeString(
 		"0000000000855c34" + // alice
 			"0000000000a0a6bc" + // rot (placeholder, replaced below)
-			"0000000000855c34" + "00000000a8ed3232" + "01" + hash)
+			"0000000000855c34" + "00000000a8ed3232" + hash)
 	// proposal_name "rot"
 	rot, _ := eos.StringToName("rot")
 	alice, _ := eos.StringToName("alice")

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,27 +43,69 @@ type Source struct {
 // ErrNoTerminal is returned when a prompt is needed but stdin is not a terminal.
 var ErrNoTerminal = errors.New("a PIN is needed but there is no terminal to ask on: add pin-source=env:NAME, pin-source=file:PATH or pin-source=fd:N to the key reference")
 
+// SourceError reports a pin-source that cannot give a PIN. Nothing was
+// sent to any device. It never holds the value read, and names the
+// variable, path or descriptor only when that cannot be a PIN typed in the
+// wrong place. It is permanent: retrying reads the same thing.
+type SourceError struct {
+	Kind   Kind
+	Arg    string // "" when it must not be repeated
+	Reason string
+	Err    error
+}
+
+func (e *SourceError) Error() string {
+	s := "pin-source " + string(e.Kind)
+	if e.Kind == Prompt {
+		s = "pin-source"
+	}
+	if e.Arg != "" {
+		s += ":" + e.Arg
+	}
+	s += ": " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s + " (no PIN was sent to the device)"
+}
+
+// Unwrap returns the cause.
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// Permanent says a retry reads the same source and fails the same way.
+func (e *SourceError) Permanent() bool { return true }
+
 // maxPIN bounds what is read from a file or descriptor.
 const maxPIN = 256
 
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // Parse reads a pin-source value: "env:NAME", "file:PATH", "fd:N", or "" for a prompt.
+// The value is never repeated in an error: it may be a PIN typed in the
+// wrong place.
 func Parse(s string) (Source, error) {
 	if s == "" {
 		return Source{Kind: Prompt}, nil
 	}
 	k, arg, ok := strings.Cut(s, ":")
 	if !ok || arg == "" {
-		// The value is not repeated: it may be a PIN typed in the wrong place.
-		return Source{}, errors.New("pin-source: expected env:NAME, file:PATH or fd:N (a PIN itself is never accepted here)")
+		return Source{}, &SourceError{Kind: Prompt, Reason: "expected env:NAME, file:PATH or fd:N (a PIN itself is never accepted here)"}
 	}
 	switch Kind(k) {
-	case Env, File:
+	case Env:
+		if !envName.MatchString(arg) {
+			return Source{}, &SourceError{Kind: Env, Reason: "expected an environment variable name (letters, digits and _, not starting with a digit; a PIN itself is never accepted here)"}
+		}
+	case File:
+		if !filepath.IsAbs(arg) {
+			return Source{}, &SourceError{Kind: File, Reason: "expected an absolute path (a PIN itself is never accepted here)"}
+		}
 	case FD:
-		if n, err := strconv.Atoi(arg); err != nil || n < 0 {
-			return Source{}, errors.New("pin-source: fd: takes a file descriptor number")
+		if n, err := strconv.Atoi(arg); err != nil || n < 0 || n > 1<<20 {
+			return Source{}, &SourceError{Kind: FD, Reason: "takes a file descriptor number"}
 		}
 	default:
-		return Source{}, errors.New("pin-source: unknown kind (use env:NAME, file:PATH or fd:N)")
+		return Source{}, &SourceError{Kind: Prompt, Reason: "unknown kind (use env:NAME, file:PATH or fd:N)"}
 	}
 	return Source{Kind: Kind(k), Arg: arg}, nil
 }
@@ -78,38 +122,22 @@ func (s Source) String() string {
 // should Wipe the result after use.
 func (s Source) Read(label string) ([]byte, error) {
 	var pin []byte
+	var err error
 	switch s.Kind {
 	case Env:
 		v, ok := os.LookupEnv(s.Arg)
 		if !ok || v == "" {
-			return nil, fmt.Errorf("pin-source env:%s: the environment variable is unset or empty", s.Arg)
+			return nil, &SourceError{Kind: Env, Arg: s.Arg, Reason: "the environment variable is unset or empty"}
 		}
 		pin = []byte(v)
 	case File:
-		fi, err := os.Stat(s.Arg)
-		if err != nil {
-			return nil, fmt.Errorf("pin-source file: %w", err)
-		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			return nil, fmt.Errorf("pin-source file:%s: the file is accessible to group or others (mode %04o); run chmod 600 on it", s.Arg, fi.Mode().Perm())
-		}
-		f, err := os.Open(s.Arg)
-		if err != nil {
-			return nil, fmt.Errorf("pin-source file: %w", err)
-		}
-		defer f.Close()
-		if pin, err = readBounded(f); err != nil {
-			return nil, fmt.Errorf("pin-source file:%s: %w", s.Arg, err)
+		if pin, err = readFile(s.Arg); err != nil {
+			return nil, err
 		}
 	case FD:
 		n, _ := strconv.Atoi(s.Arg)
-		f := os.NewFile(uintptr(n), "pin-fd")
-		if f == nil {
-			return nil, fmt.Errorf("pin-source fd:%d: no such file descriptor", n)
-		}
-		var err error
-		if pin, err = readBounded(f); err != nil {
-			return nil, fmt.Errorf("pin-source fd:%d: %w", n, err)
+		if pin, err = readFD(n); err != nil {
+			return nil, err
 		}
 	default:
 		if !term.IsTerminal(int(os.Stdin.Fd())) {
@@ -124,7 +152,7 @@ func (s Source) Read(label string) ([]byte, error) {
 	}
 	pin = bytes.TrimRight(pin, "\r\n")
 	if len(pin) == 0 {
-		return nil, fmt.Errorf("pin-source %s: the PIN is empty", s)
+		return nil, &SourceError{Kind: s.Kind, Arg: s.Arg, Reason: "the PIN is empty"}
 	}
 	return pin, nil
 }

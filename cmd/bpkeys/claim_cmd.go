@@ -33,7 +33,7 @@ func permanentDeviceError(err error) bool {
 			return true
 		}
 	}
-	return errors.As(err, &missing) || strings.Contains(err.Error(), "wrong PIN")
+	return errors.As(err, &missing) || signer.IsPermanent(err)
 }
 
 func newClaimCmd(a *app, deps claimDeps) *cobra.Command {

@@ -99,3 +99,6 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// Permanent: a wrong PIN is never retried (signer.IsPermanent).
+func (e *PINError) Permanent() bool { return true }

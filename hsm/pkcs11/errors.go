@@ -225,3 +225,6 @@ func isRemoval(err error) bool {
 	}
 	return false
 }
+
+// Permanent: a wrong or locked PIN is never retried (signer.IsPermanent).
+func (e *PINError) Permanent() bool { return true }

@@ -30,7 +30,7 @@ const (
 	pinEnv    = "BPKEYS_PKCS11_TEST_PIN"
 )
 
-var testTokens = []string{"main", "pin", "twin", "twin", "doomed", "inv", "gen", "seam", "lock", "bench"}
+var testTokens = []string{"main", "pin", "twin", "twin", "doomed", "inv", "gen", "seam", "lock", "bench", "pinfd"}
 
 var hsm struct {
 	dir     string
