@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -70,7 +71,8 @@ type state struct {
 }
 
 type endpoint struct {
-	url string
+	url  string // as given, credentials included: only for requests
+	name string // url with credentials redacted: for every message
 
 	mu       sync.Mutex
 	verified bool  // chain id checked and accepted
@@ -111,7 +113,7 @@ func New(opts Options) (*Client, error) {
 			continue
 		}
 		seen[u] = true
-		s.endpoints = append(s.endpoints, &endpoint{url: u})
+		s.endpoints = append(s.endpoints, &endpoint{url: u, name: redact.URL(u)})
 	}
 	return &Client{s: s, quorum: 1}, nil
 }
@@ -120,19 +122,20 @@ func normaliseURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("endpoint %q: expected http://host:port or https://host", raw)
+		return "", fmt.Errorf("endpoint %s: expected http://host:port or https://host", redact.URL(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("endpoint %q: remove the query string or fragment", raw)
+		return "", fmt.Errorf("endpoint %s: remove the query string or fragment", redact.URL(raw))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// Endpoints returns the endpoint URLs in the order they are tried.
+// Endpoints returns the endpoint URLs in the order they are tried, with
+// any credentials in them redacted.
 func (c *Client) Endpoints() []string {
 	out := make([]string, len(c.s.endpoints))
 	for i, e := range c.s.endpoints {
-		out[i] = e.url
+		out[i] = e.name
 	}
 	return out
 }
@@ -201,7 +204,7 @@ func (s *state) call(ctx context.Context, ep *endpoint, method, path string, bod
 	})
 	req, err := http.NewRequestWithContext(cctx, method, ep.url+path, rd)
 	if err != nil {
-		return nil, 0, fmt.Errorf("building the request to %s%s: %w", ep.url, path, err)
+		return nil, 0, fmt.Errorf("building the request to %s%s: %w", ep.name, path, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -223,26 +226,26 @@ func (s *state) call(ctx context.Context, ep *endpoint, method, path string, bod
 		return nil, resp.StatusCode, s.transportError(ctx, cctx, ep, path, true, timeout, fmt.Errorf("reading the answer: %w", err))
 	}
 	if len(data) > maxBody {
-		return nil, resp.StatusCode, &EndpointError{Endpoint: ep.url, Path: path, Status: resp.StatusCode, Sent: true, Err: fmt.Errorf("answer larger than %d bytes", maxBody)}
+		return nil, resp.StatusCode, &EndpointError{Endpoint: ep.name, Path: path, Status: resp.StatusCode, Sent: true, Err: fmt.Errorf("answer larger than %d bytes", maxBody)}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return data, resp.StatusCode, nil
 	}
-	if apiErr := parseAPIError(resp.StatusCode, data, ep.url); apiErr != nil {
+	if apiErr := parseAPIError(resp.StatusCode, data, ep.name); apiErr != nil {
 		return nil, resp.StatusCode, apiErr
 	}
 	snippet := strings.TrimSpace(string(data))
 	if len(snippet) > 200 {
 		snippet = snippet[:200] + "..."
 	}
-	return nil, resp.StatusCode, &EndpointError{Endpoint: ep.url, Path: path, Status: resp.StatusCode, Sent: true, Body: snippet,
+	return nil, resp.StatusCode, &EndpointError{Endpoint: ep.name, Path: path, Status: resp.StatusCode, Sent: true, Body: snippet,
 		Err: fmt.Errorf("HTTP %d", resp.StatusCode)}
 }
 
 func (s *state) transportError(parent, cctx context.Context, ep *endpoint, path string, sent bool, timeout time.Duration, err error) error {
 	if parent.Err() != nil {
 		// The caller gave up (Ctrl-C, its own deadline): not the endpoint's fault.
-		return fmt.Errorf("%s%s: %w", ep.url, path, parent.Err())
+		return fmt.Errorf("%s%s: %w", ep.name, path, parent.Err())
 	}
 	if errors.Is(cctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("no answer within %v (timeout): %w", timeout, context.DeadlineExceeded)
@@ -252,7 +255,7 @@ func (s *state) transportError(parent, cctx context.Context, ep *endpoint, path 
 			err = ue.Err
 		}
 	}
-	return &EndpointError{Endpoint: ep.url, Path: path, Sent: sent, Err: err}
+	return &EndpointError{Endpoint: ep.name, Path: path, Sent: sent, Err: err}
 }
 
 // ensureChain checks an endpoint's chain id once.
@@ -272,7 +275,7 @@ func (s *state) ensureChain(ctx context.Context, ep *endpoint) error {
 	}
 	var info Info
 	if err := json.Unmarshal(data, &info); err != nil {
-		return &EndpointError{Endpoint: ep.url, Path: "/v1/chain/get_info", Status: 200, Sent: true, Err: fmt.Errorf("unreadable get_info answer: %w", err)}
+		return &EndpointError{Endpoint: ep.name, Path: "/v1/chain/get_info", Status: 200, Sent: true, Err: fmt.Errorf("unreadable get_info answer: %w", err)}
 	}
 	return s.acceptChainID(ep, info.ChainID)
 }
@@ -281,18 +284,18 @@ func (s *state) ensureChain(ctx context.Context, ep *endpoint) error {
 // from the pinned or learned one.
 func (s *state) acceptChainID(ep *endpoint, got signer.ChainID) error {
 	if got == (signer.ChainID{}) {
-		return &EndpointError{Endpoint: ep.url, Path: "/v1/chain/get_info", Status: 200, Sent: true, Err: errors.New("get_info has no chain_id")}
+		return &EndpointError{Endpoint: ep.name, Path: "/v1/chain/get_info", Status: 200, Sent: true, Err: errors.New("get_info has no chain_id")}
 	}
 	s.mu.Lock()
 	if !s.haveID {
-		s.chainID, s.haveID, s.learnedF = got, true, ep.url
+		s.chainID, s.haveID, s.learnedF = got, true, ep.name
 	}
 	want, pinned, ref := s.chainID, s.pinned, s.learnedF
 	s.mu.Unlock()
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	if got != want {
-		ep.refused = &ChainMismatchError{Endpoint: ep.url, Got: got, Want: want, Pinned: pinned, ReferenceEndpoint: ref}
+		ep.refused = &ChainMismatchError{Endpoint: ep.name, Got: got, Want: want, Pinned: pinned, ReferenceEndpoint: ref}
 		return ep.refused
 	}
 	ep.verified = true
@@ -343,15 +346,15 @@ func (c *Client) read(ctx context.Context, op, path string, body any, norm normF
 			if norm != nil {
 				n, err = norm(data)
 				if err != nil {
-					err = &EndpointError{Endpoint: ep.url, Path: path, Status: 200, Sent: true, Err: fmt.Errorf("unreadable answer: %w", err)}
+					err = &EndpointError{Endpoint: ep.name, Path: path, Status: 200, Sent: true, Err: fmt.Errorf("unreadable answer: %w", err)}
 				}
 			}
 			if err == nil {
 				got++
 				if first == nil {
-					first, firstNorm, firstEP = data, n, ep.url
+					first, firstNorm, firstEP = data, n, ep.name
 				} else if !bytes.Equal(firstNorm, n) {
-					return nil, &DisagreementError{Op: op, EndpointA: firstEP, EndpointB: ep.url, AnswerA: firstNorm, AnswerB: n}
+					return nil, &DisagreementError{Op: op, EndpointA: firstEP, EndpointB: ep.name, AnswerA: firstNorm, AnswerB: n}
 				}
 				if got >= need {
 					return first, nil
@@ -367,7 +370,7 @@ func (c *Client) read(ctx context.Context, op, path string, body any, norm normF
 		}
 		errs = append(errs, err)
 		if i+1 < len(s.endpoints) {
-			s.log("%s: %v; trying %s", op, err, s.endpoints[i+1].url)
+			s.log("%s: %v; trying %s", op, err, s.endpoints[i+1].name)
 		}
 	}
 	return nil, &UnavailableError{Op: op, Need: need, Got: got, Errs: errs}

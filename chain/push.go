@@ -157,8 +157,8 @@ func (c *Client) PushPacked(ctx context.Context, p *PackedTransaction) (*PushRes
 		for attempt := 0; attempt < 2; attempt++ {
 			if uncertain {
 				if st, err := c.statusOn(ctx, ep, id); err == nil && st.Known() {
-					s.log("%s: the earlier answer was lost, but %s has it (%s)", op, ep.url, st.State)
-					return &PushResult{TransactionID: id, Endpoint: ep.url, AlreadyKnown: true, Status: st.State}, nil
+					s.log("%s: the earlier answer was lost, but %s has it (%s)", op, ep.name, st.State)
+					return &PushResult{TransactionID: id, Endpoint: ep.name, AlreadyKnown: true, Status: st.State}, nil
 				}
 			}
 			res, err := c.pushTo(ctx, ep, p, id)
@@ -175,12 +175,12 @@ func (c *Client) PushPacked(ctx context.Context, p *PackedTransaction) (*PushRes
 			var ae *APIError
 			if errors.As(err, &ae) {
 				if ae.Code == CodeTxDuplicate {
-					s.log("%s: %s already has it (tx_duplicate)", op, ep.url)
-					return &PushResult{TransactionID: id, Endpoint: ep.url, AlreadyKnown: true}, nil
+					s.log("%s: %s already has it (tx_duplicate)", op, ep.name)
+					return &PushResult{TransactionID: id, Endpoint: ep.name, AlreadyKnown: true}, nil
 				}
 				if ae.HTTPStatus != http.StatusNotFound {
 					if uncertain {
-						return nil, fmt.Errorf("%s: an earlier send's answer was lost, and re-sending it to %s failed: %w", op, ep.url, err)
+						return nil, fmt.Errorf("%s: an earlier send's answer was lost, and re-sending it to %s failed: %w", op, ep.name, err)
 					}
 					return nil, fmt.Errorf("%s: %w", op, err)
 				}
@@ -195,7 +195,7 @@ func (c *Client) PushPacked(ctx context.Context, p *PackedTransaction) (*PushRes
 			break
 		}
 		if i+1 < len(s.endpoints) {
-			s.log("%s: %s failed; trying %s", op, ep.url, s.endpoints[i+1].url)
+			s.log("%s: %s failed; trying %s", op, ep.name, s.endpoints[i+1].name)
 		}
 	}
 	if uncertain {
@@ -241,18 +241,18 @@ func (c *Client) pushTo(ctx context.Context, ep *endpoint, p *PackedTransaction,
 	}
 	var ans pushAnswer
 	if err := json.Unmarshal(data, &ans); err != nil {
-		return nil, &EndpointError{Endpoint: ep.url, Path: path, Status: status, Sent: true, Err: fmt.Errorf("unreadable answer: %w", err)}
+		return nil, &EndpointError{Endpoint: ep.name, Path: path, Status: status, Sent: true, Err: fmt.Errorf("unreadable answer: %w", err)}
 	}
 	if !ans.TransactionID.IsZero() && ans.TransactionID != id {
-		return nil, fmt.Errorf("%s%s answered for transaction %s, but %s was sent", ep.url, path, ans.TransactionID, id)
+		return nil, fmt.Errorf("%s%s answered for transaction %s, but %s was sent", ep.name, path, ans.TransactionID, id)
 	}
-	res := &PushResult{TransactionID: id, Endpoint: ep.url, Processed: ans.Processed}
+	res := &PushResult{TransactionID: id, Endpoint: ep.name, Processed: ans.Processed}
 	if len(ans.Processed) > 0 && string(ans.Processed) != "null" {
 		var t Trace
 		if err := json.Unmarshal(ans.Processed, &t); err != nil {
-			return nil, &EndpointError{Endpoint: ep.url, Path: path, Status: status, Sent: true, Err: fmt.Errorf("unreadable trace: %w", err)}
+			return nil, &EndpointError{Endpoint: ep.name, Path: path, Status: status, Sent: true, Err: fmt.Errorf("unreadable trace: %w", err)}
 		}
-		if ae := exceptError(t.Except, ep.url); ae != nil {
+		if ae := exceptError(t.Except, ep.name); ae != nil {
 			return nil, ae
 		}
 		res.Trace = &t

@@ -41,7 +41,7 @@ func (c *Client) GetInfo(ctx context.Context) (*Info, error) {
 			data, _, err = s.call(ctx, ep, http.MethodPost, "/v1/chain/get_info", nil, s.readTimeout)
 			if err == nil {
 				if jerr := json.Unmarshal(data, &info); jerr != nil {
-					err = &EndpointError{Endpoint: ep.url, Path: "/v1/chain/get_info", Status: 200, Sent: true, Err: fmt.Errorf("unreadable get_info answer: %w", jerr)}
+					err = &EndpointError{Endpoint: ep.name, Path: "/v1/chain/get_info", Status: 200, Sent: true, Err: fmt.Errorf("unreadable get_info answer: %w", jerr)}
 				} else {
 					err = s.acceptChainID(ep, info.ChainID)
 				}
@@ -58,7 +58,7 @@ func (c *Client) GetInfo(ctx context.Context) (*Info, error) {
 		}
 		errs = append(errs, err)
 		if i+1 < len(s.endpoints) {
-			s.log("%s: %v; trying %s", op, err, s.endpoints[i+1].url)
+			s.log("%s: %v; trying %s", op, err, s.endpoints[i+1].name)
 		}
 	}
 	return nil, &UnavailableError{Op: op, Need: 1, Errs: errs}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bpkeys/bpkeys/contracts"
+	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -93,9 +94,18 @@ func (e Edit) weight() uint16 {
 func parseKey(s string) (signer.PublicKey, error) {
 	k, err := signer.ParsePublicKey(s)
 	if err != nil {
-		return k, fmt.Errorf("key %q: %w", shorten(s), err)
+		return k, fmt.Errorf("key %s: %w", quote(s), err)
 	}
 	return k, nil
+}
+
+// quote is operator input for a message: shortened, and described rather
+// than repeated when it could be a secret (a private key given by mistake).
+func quote(s string) string {
+	if redact.Kind(s) != "" {
+		return redact.Quote(s)
+	}
+	return fmt.Sprintf("%q", shorten(s))
 }
 
 func shorten(s string) string {
@@ -110,7 +120,7 @@ func checkPermName(s string) error {
 		return fmt.Errorf("a permission name is missing")
 	}
 	if _, err := contracts.NameValue(s); err != nil {
-		return fmt.Errorf("%q is not a valid permission name (up to 12 characters a-z, 1-5 and '.')", s)
+		return fmt.Errorf("%s is not a valid permission name (up to 12 characters a-z, 1-5 and '.')", quote(s))
 	}
 	return nil
 }
@@ -122,7 +132,7 @@ func splitWeight(s string) (string, uint16, error) {
 	}
 	w, err := strconv.ParseUint(s[i+1:], 10, 16)
 	if err != nil || w == 0 {
-		return "", 0, fmt.Errorf("weight %q is not a number from 1 to 65535", s[i+1:])
+		return "", 0, fmt.Errorf("weight %s is not a number from 1 to 65535", quote(s[i+1:]))
 	}
 	return s[:i], uint16(w), nil
 }
@@ -131,7 +141,7 @@ func splitWeight(s string) (string, uint16, error) {
 func ParseRotate(s string) (Edit, error) {
 	o, n, ok := strings.Cut(s, "=")
 	if !ok {
-		return Edit{}, fmt.Errorf("--rotate %q: expected OLD_KEY=NEW_KEY", shorten(s))
+		return Edit{}, fmt.Errorf("--rotate %s: expected OLD_KEY=NEW_KEY", quote(s))
 	}
 	ok1, err := parseKey(o)
 	if err != nil {
@@ -152,7 +162,7 @@ func ParseRotate(s string) (Edit, error) {
 func permAssignment(flag, form, s string) (perm, rest string, err error) {
 	perm, rest, ok := strings.Cut(s, "=")
 	if !ok {
-		return "", "", fmt.Errorf("%s %q: expected %s", flag, shorten(s), form)
+		return "", "", fmt.Errorf("%s %s: expected %s", flag, quote(s), form)
 	}
 	if err := checkPermName(perm); err != nil {
 		return "", "", fmt.Errorf("%s: %w", flag, err)
@@ -198,7 +208,7 @@ func ParseThreshold(s string) (Edit, error) {
 	}
 	n, err := strconv.ParseUint(ns, 10, 32)
 	if err != nil || n == 0 {
-		return Edit{}, fmt.Errorf("--threshold %s: %q is not a number of at least 1 (nodeos refuses a zero threshold)", p, ns)
+		return Edit{}, fmt.Errorf("--threshold %s: %s is not a number of at least 1 (nodeos refuses a zero threshold)", p, quote(ns))
 	}
 	return Edit{Op: OpThreshold, Permission: p, Threshold: uint32(n)}, nil
 }
@@ -237,7 +247,7 @@ func ParseRemoveAccount(s string) (Edit, error) {
 func ParseCreate(s string) (Edit, error) {
 	p, parent, ok := strings.Cut(s, ":")
 	if !ok {
-		return Edit{}, fmt.Errorf("--create %q: expected PERMISSION:PARENT, such as claim:active", s)
+		return Edit{}, fmt.Errorf("--create %s: expected PERMISSION:PARENT, such as claim:active", quote(s))
 	}
 	for _, n := range []string{p, parent} {
 		if err := checkPermName(n); err != nil {

@@ -46,10 +46,10 @@ func ParseLevel(s string) (Level, error) {
 	}
 	l := Level{Actor: actor, Permission: perm}
 	if _, err := contracts.NameValue(actor); err != nil || actor == "" {
-		return Level{}, fmt.Errorf("permission level %q: the actor is not a valid account name (up to 12 characters a-z, 1-5 and '.')", s)
+		return Level{}, fmt.Errorf("permission level %s: the actor is not a valid account name (up to 12 characters a-z, 1-5 and '.')", quote(s))
 	}
 	if _, err := contracts.NameValue(perm); err != nil || perm == "" {
-		return Level{}, fmt.Errorf("permission level %q: the permission is not a valid name (up to 12 characters a-z, 1-5 and '.')", s)
+		return Level{}, fmt.Errorf("permission level %s: the permission is not a valid name (up to 12 characters a-z, 1-5 and '.')", quote(s))
 	}
 	return l, nil
 }
@@ -145,17 +145,17 @@ func ParseLink(s string) (Link, error) {
 	s = strings.TrimSpace(s)
 	c, a, ok := strings.Cut(s, "::")
 	if !ok {
-		return Link{}, fmt.Errorf("action %q: expected CONTRACT::ACTION, such as eosio::claimrewards", s)
+		return Link{}, fmt.Errorf("action %s: expected CONTRACT::ACTION, such as eosio::claimrewards", quote(s))
 	}
 	if a == "*" {
 		a = ""
 	}
 	if _, err := contracts.NameValue(c); err != nil || c == "" {
-		return Link{}, fmt.Errorf("action %q: %q is not a valid contract account name", s, c)
+		return Link{}, fmt.Errorf("action %s: %s is not a valid contract account name", quote(s), quote(c))
 	}
 	if a != "" {
 		if _, err := contracts.NameValue(a); err != nil {
-			return Link{}, fmt.Errorf("action %q: %q is not a valid action name", s, a)
+			return Link{}, fmt.Errorf("action %s: %s is not a valid action name", quote(s), quote(a))
 		}
 	}
 	return Link{Contract: c, Action: a}, nil

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bpkeys/bpkeys/internal/inputfile"
+	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/team"
@@ -103,9 +104,9 @@ type Policy struct {
 
 // Load reads and parses a policy file.
 func Load(path string) (*Policy, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, "policy file", inputfile.MaxPolicy)
 	if err != nil {
-		return nil, fmt.Errorf("reading the policy file: %w", err)
+		return nil, err
 	}
 	p, err := Parse(b)
 	if err != nil {
@@ -137,7 +138,7 @@ func Parse(b []byte) (*Policy, error) {
 	for name, r := range p.Permissions {
 		if name != "*" {
 			if _, err := permissions.ParseLevel("x@" + name); err != nil {
-				return nil, fmt.Errorf("permissions: %q is not a valid permission name", name)
+				return nil, fmt.Errorf("permissions: %s is not a valid permission name (up to 12 characters a-z, 1-5 and '.')", redact.Quote(name))
 			}
 		}
 		for _, l := range r.AllowedLinks {
@@ -152,6 +153,11 @@ func Parse(b []byte) (*Policy, error) {
 	for i, g := range p.NoSharedKeys {
 		if len(g) < 2 {
 			return nil, fmt.Errorf("no_shared_keys[%d]: name at least two permissions", i)
+		}
+		for _, name := range g {
+			if _, err := permissions.ParseLevel("x@" + name); err != nil {
+				return nil, fmt.Errorf("no_shared_keys[%d]: %s is not a valid permission name (up to 12 characters a-z, 1-5 and '.')", i, redact.Quote(name))
+			}
 		}
 	}
 	if len(p.Desired) > 0 {
@@ -169,6 +175,11 @@ func desiredAccount(ds []DesiredPermission) (*permissions.Account, error) {
 	for i, d := range ds {
 		if d.Permission == "" {
 			return nil, fmt.Errorf("entry %d has no permission name", i)
+		}
+		for _, n := range []string{d.Permission, d.Parent} {
+			if _, err := permissions.ParseLevel("x@" + n); n != "" && err != nil {
+				return nil, fmt.Errorf("entry %d: %s is not a valid permission name (up to 12 characters a-z, 1-5 and '.')", i, redact.Quote(n))
+			}
 		}
 		parent := d.Parent
 		if parent == "" && d.Permission != permissions.Owner {
@@ -214,7 +225,7 @@ func desiredAccount(ds []DesiredPermission) (*permissions.Account, error) {
 }
 
 func cleanYAML(err error) error {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s := strings.TrimPrefix(redact.YAMLError(err.Error()), "yaml: ")
 	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
 	for _, t := range []string{"policies.Policy", "policies.Rule", "policies.DesiredPermission", "policies.DesiredKey", "policies.DesiredAccount"} {
 		s = strings.ReplaceAll(s, " in type "+t, "")

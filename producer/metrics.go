@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 )
 
 // Metrics are the claimer's Prometheus metrics, written as a text-format
@@ -48,12 +50,12 @@ const (
 // other accounts or unknown metrics are ignored.
 func LoadMetrics(path, account string) (*Metrics, error) {
 	m := &Metrics{Path: path, Account: account, Failures: map[string]float64{}, Amount: map[string]float64{}}
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, "metrics file", inputfile.MaxState)
 	if errors.Is(err, os.ErrNotExist) {
 		return m, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the metrics file: %w", err)
+		return nil, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {

@@ -12,6 +12,8 @@ import (
 	"filippo.io/nistec"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	"github.com/eoscanada/eos-go/ecc"
+
+	"github.com/bpkeys/bpkeys/internal/redact"
 )
 
 // PublicKey is an EOSIO public key: its type and the 33-byte compressed point.
@@ -179,31 +181,23 @@ func ParsePublicKey(s string) (PublicKey, error) {
 	return k, nil
 }
 
-// preview shortens operator input for error messages.
+// preview shortens operator input for error messages; input that could be
+// a secret is described, never repeated, even in part.
 func preview(s string) string {
+	if redact.Kind(s) != "" {
+		return redact.Quote(s)
+	}
 	if len(s) > 24 {
 		return fmt.Sprintf("%q", s[:12]+"..."+s[len(s)-6:])
 	}
 	return fmt.Sprintf("%q", s)
 }
 
-// looksPrivate recognises private key strings, including mistyped ones, so
-// that they are never echoed or treated as something else.
+// looksPrivate recognises private key strings, including mistyped ones
+// (a character missing or added, lower case), so that they are never
+// echoed or treated as something else.
 func looksPrivate(s string) bool {
-	if strings.HasPrefix(s, "PVT_") {
-		return true
-	}
-	// WIF: 51 base58 characters starting with 5 (uncompressed), or 52 starting
-	// with K or L (compressed).
-	if (len(s) == 51 && s[0] == '5') || (len(s) == 52 && (s[0] == 'K' || s[0] == 'L')) {
-		for i := 0; i < len(s); i++ {
-			if b58Index[s[i]] < 0 {
-				return false
-			}
-		}
-		return true
-	}
-	return false
+	return redact.PrivateKeyLike(s)
 }
 
 // String returns PUB_K1_... or PUB_R1_..., the unambiguous modern form.

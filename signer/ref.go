@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/bpkeys/bpkeys/internal/redact"
 )
 
 // Ref is a key reference as --signer takes it: an RFC 7512 PKCS#11 URI
@@ -30,12 +32,12 @@ func ParseRef(s string) (Ref, error) {
 	s = strings.TrimSpace(s)
 	scheme, rest, ok := strings.Cut(s, ":")
 	if !ok {
-		return Ref{}, fmt.Errorf("key reference %q: expected a pkcs11: or yubikey: reference", s)
+		return Ref{}, fmt.Errorf("key reference %s: expected a pkcs11: or yubikey: reference", redact.Quote(s))
 	}
 	scheme = lower(scheme)
 	allowed, ok := refAttrs[scheme]
 	if !ok {
-		return Ref{}, fmt.Errorf("key reference %q: unknown scheme %q (use pkcs11 for an HSM, yubikey for a YubiKey)", s, scheme)
+		return Ref{}, fmt.Errorf("key reference %s: unknown scheme %s (use pkcs11 for an HSM, yubikey for a YubiKey)", redact.Quote(s), redact.Quote(scheme))
 	}
 	path, query, _ := strings.Cut(rest, "?")
 	r := Ref{Scheme: scheme, Path: map[string]string{}, Query: map[string]string{}}
@@ -64,10 +66,16 @@ func parseAttrs(s, sep string, allowed []string, into map[string]string) error {
 			return ErrPINInRef
 		}
 		if !ok {
-			return fmt.Errorf("attribute %q has no value (expected name=value)", k)
+			return fmt.Errorf("attribute %s has no value (expected name=value)", redact.Quote(k))
 		}
 		if !contains(allowed, k) {
-			return fmt.Errorf("unknown attribute %q here (valid: %s)", k, strings.Join(allowed, ", "))
+			return fmt.Errorf("unknown attribute %s here (valid: %s)", redact.Quote(k), strings.Join(allowed, ", "))
+		}
+		if strings.HasSuffix(k, "-source") {
+			_, arg, _ := strings.Cut(v, ":")
+			if kind := redact.Kind(arg); kind != "" || redact.Kind(v) != "" {
+				return fmt.Errorf("attribute %s: the value is not repeated: it looks like a secret, and a source names where a secret is (env:NAME, file:/PATH, fd:N), never the secret itself", k)
+			}
 		}
 		if _, dup := into[k]; dup {
 			return fmt.Errorf("attribute %q given twice", k)

@@ -29,12 +29,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bpkeys/bpkeys/internal/inputfile"
+	"github.com/bpkeys/bpkeys/contracts"
+	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -85,9 +87,9 @@ type rawKey struct {
 
 // Load reads and parses a team file.
 func Load(path string) (*Team, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, "team file", inputfile.MaxTeam)
 	if err != nil {
-		return nil, fmt.Errorf("reading the team file: %w", err)
+		return nil, err
 	}
 	t, err := Parse(b)
 	if err != nil {
@@ -129,12 +131,12 @@ func Parse(b []byte) (*Team, error) {
 			return nil, fmt.Errorf("line %d: members[%d] has no name", line, i)
 		}
 		if names[m.Name] {
-			return nil, fmt.Errorf("line %d: member %q appears twice", line, m.Name)
+			return nil, fmt.Errorf("line %d: member %s appears twice", line, redact.Quote(m.Name))
 		}
 		if m.Account != "" {
 			actor, perm, ok := strings.Cut(strings.TrimSpace(m.Account), "@")
-			if !ok || actor == "" || perm == "" {
-				return nil, fmt.Errorf("line %d: member %q: account %q must be ACTOR@PERMISSION, such as alice@active", line, m.Name, m.Account)
+			if !ok || !validName(actor) || !validName(perm) {
+				return nil, fmt.Errorf("line %d: member %s: account %s must be ACTOR@PERMISSION with chain names (up to 12 characters a-z, 1-5 and '.'), such as alice@active", line, redact.Quote(m.Name), redact.Quote(m.Account))
 			}
 			m.Account = actor + "@" + perm
 		}
@@ -154,7 +156,7 @@ func Parse(b []byte) (*Team, error) {
 			return nil, fmt.Errorf("line %d: key %s has no holder", line, k)
 		}
 		if !names[rk.Holder] {
-			return nil, fmt.Errorf("line %d: key %s: holder %q is not one of the members", line, k, rk.Holder)
+			return nil, fmt.Errorf("line %d: key %s: holder %s is not one of the members", line, k, redact.Quote(rk.Holder))
 		}
 		key := Key{Key: k, Holder: rk.Holder, Device: strings.TrimSpace(rk.Device), Hardware: rk.Hardware, Attestation: rk.Attestation, Line: line}
 		if key.Device != "" {
@@ -173,9 +175,17 @@ func Parse(b []byte) (*Team, error) {
 	return t, nil
 }
 
-// cleanYAMLError keeps yaml's "line N: ..." messages readable.
+// validName is a chain name: 1 to 12 characters a-z, 1-5 and '.'.
+func validName(s string) bool {
+	_, err := contracts.NameValue(s)
+	return s != "" && err == nil
+}
+
+// cleanYAMLError keeps yaml's "line N: ..." messages readable, and never
+// repeats a value from the file (yaml quotes part of it in backquotes).
 func cleanYAMLError(err error) error {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s := redact.YAMLError(err.Error())
+	s = strings.TrimPrefix(s, "yaml: ")
 	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
 	s = strings.ReplaceAll(s, "in type team.rawFile", "")
 	s = strings.ReplaceAll(s, "in type team.rawKey", "in a key entry")

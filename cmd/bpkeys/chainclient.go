@@ -38,6 +38,9 @@ func (a *app) chainEndpoints() []string {
 // chainEndpoints returns them, pinned to --chain-id when given. Failovers
 // are reported on stderr.
 func (a *app) chainClient() (*chain.Client, error) {
+	if a.quorum < 1 {
+		return nil, usageErr("--quorum %d: the number of endpoints that must agree is at least 1", a.quorum)
+	}
 	opts := chain.Options{
 		URLs: a.chainEndpoints(),
 		Logf: func(format string, args ...any) { a.info("bpkeys: "+format, args...) },

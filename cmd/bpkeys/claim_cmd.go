@@ -65,6 +65,12 @@ func newClaimCmd(a *app, deps claimDeps) *cobra.Command {
 			if len(refs) == 0 {
 				return usageErr("--signer REF is required: the key of %s@%s on the server's HSM", account, permission)
 			}
+			if retries < 0 || retries > 100 {
+				return usageErr("--retries %d: expected 0 to 100", retries)
+			}
+			if jitter < 0 {
+				return usageErr("--jitter %v: expected a duration of 0 or more", jitter)
+			}
 			for _, r := range refs {
 				if _, err := signer.ParseRef(r); err != nil {
 					return usageErr("--signer: %w", err)

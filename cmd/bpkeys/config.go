@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bpkeys/bpkeys/hsm/pkcs11"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -74,7 +75,7 @@ func (a *app) loadConfig() error {
 	if path == "" {
 		return nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, "config file", inputfile.MaxConfig)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return nil

@@ -39,6 +39,9 @@ regproducer/regproducer2/unregprod/claimrewards and token transfers. POST /v1/de
 					return withCode(exitUsage, err)
 				}
 			}
+			if interval <= 0 {
+				return usageErr("--block-interval %v: expected a duration greater than 0", interval)
+			}
 			c, err := devchain.New(g, devchain.Options{BlockInterval: interval, StateDir: stateDir, Log: a.stderr})
 			if err != nil {
 				return err

@@ -227,6 +227,9 @@ func newSignDigestCmd(a *app) *cobra.Command {
 			if err != nil {
 				return usageErr("%w", err)
 			}
+			if timeout <= 0 {
+				return usageErr("--timeout %v: expected a duration greater than 0", timeout)
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			key, err := b.Open(ctx, ref)

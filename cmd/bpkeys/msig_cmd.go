@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -92,6 +92,9 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			if n != 1 {
 				return usageErr("give exactly one of --plan, --actions or --trx")
 			}
+			if expires <= 0 {
+				return usageErr("--expires %v: expected a duration greater than 0", expires)
+			}
 			if proposer == "" {
 				return usageErr("--proposer is required")
 			}
@@ -113,7 +116,7 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 				}
 				req.Requested = ls
 			}
-			body, err := os.ReadFile(file)
+			body, err := inputfile.Read(file, "actions file", inputfile.MaxAction)
 			if err != nil {
 				return usageErr("%v", err)
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	eos "github.com/eoscanada/eos-go"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/signer"
@@ -50,9 +50,9 @@ creates needs two transactions; they are pushed in order.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			b, err := os.ReadFile(args[0])
+			b, err := inputfile.Read(args[0], "plan", inputfile.MaxPlan)
 			if err != nil {
-				return withCode(exitUsage, fmt.Errorf("reading the plan: %w", err))
+				return withCode(exitUsage, err)
 			}
 			p, err := permissions.UnmarshalPlan(b)
 			if err != nil {
@@ -77,7 +77,10 @@ creates needs two transactions; they are pushed in order.`,
 			if err != nil {
 				return err
 			}
-			if p.ChainID != "" && p.ChainID != chainID.String() {
+			if p.ChainID == "" {
+				return withCode(exitRefused, errors.New("the plan names no chain (chain_id is missing), so it could be applied to any chain: refusing; make the plan again with bpkeys perms plan"))
+			}
+			if p.ChainID != chainID.String() {
 				return withCode(exitRefused, fmt.Errorf("the plan was made on chain %s but the endpoint serves chain %s: refusing", p.ChainID, chainID))
 			}
 			acct, w, err := permsLoad(ctx, c, p.Account)

@@ -368,9 +368,11 @@ unless new ones are given; only the links are added.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			if id, err := c.ChainID(ctx); err == nil {
-				p.ChainID = id.String()
+			id, err := c.ChainID(ctx)
+			if err != nil {
+				return err
 			}
+			p.ChainID = id.String()
 			p.Findings = policies.CheckPlan(p, w, t, pol)
 			if a.json {
 				if err := a.printJSON(p); err != nil {

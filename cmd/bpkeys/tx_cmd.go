@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	eos "github.com/eoscanada/eos-go"
@@ -15,6 +14,7 @@ import (
 	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -68,9 +68,9 @@ func (x txFileAction) eos() (*eos.Action, error) {
 
 // readTxFile reads a transaction file (or an object with "transaction").
 func readTxFile(path string) (*txFile, *eos.SignedTransaction, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, "transaction file", inputfile.MaxAction)
 	if err != nil {
-		return nil, nil, withCode(exitUsage, fmt.Errorf("reading the transaction: %w", err))
+		return nil, nil, withCode(exitUsage, err)
 	}
 	var wrap struct {
 		Transaction json.RawMessage `json:"transaction"`
