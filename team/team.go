@@ -34,8 +34,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/contracts"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/signer"
 )
