@@ -10,6 +10,8 @@ import (
 
 	eos "github.com/eoscanada/eos-go"
 	"github.com/eoscanada/eos-go/ecc"
+
+	"github.com/bpkeys/bpkeys/internal/redact"
 )
 
 // ChainID identifies an EOSIO chain; it is part of every signature digest.
@@ -20,7 +22,7 @@ func ParseChainID(s string) (ChainID, error) {
 	var id ChainID
 	b, err := hex.DecodeString(strings.TrimSpace(s))
 	if err != nil || len(b) != 32 {
-		return id, fmt.Errorf("chain id %q: expected 64 hex digits", s)
+		return id, fmt.Errorf("chain id %s: expected 64 hex digits", redact.Quote(s))
 	}
 	copy(id[:], b)
 	return id, nil

@@ -58,6 +58,9 @@ creates needs two transactions; they are pushed in order.`,
 			if err != nil {
 				return withCode(exitRefused, err)
 			}
+			if p.ChainID == "" {
+				return withCode(exitRefused, errors.New("the plan names no chain (chain_id is missing), so it could be applied to any chain: refusing; make the plan again with bpkeys perms plan"))
+			}
 			t, err := a.permsTeam()
 			if err != nil {
 				return err
@@ -76,9 +79,6 @@ creates needs two transactions; they are pushed in order.`,
 			chainID, err := c.ChainID(ctx)
 			if err != nil {
 				return err
-			}
-			if p.ChainID == "" {
-				return withCode(exitRefused, errors.New("the plan names no chain (chain_id is missing), so it could be applied to any chain: refusing; make the plan again with bpkeys perms plan"))
 			}
 			if p.ChainID != chainID.String() {
 				return withCode(exitRefused, fmt.Errorf("the plan was made on chain %s but the endpoint serves chain %s: refusing", p.ChainID, chainID))

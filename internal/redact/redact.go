@@ -16,8 +16,22 @@ import (
 
 const b58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
-// Kind says what secret s looks like, or "" when it can be repeated.
+// Kind says what secret s, or any part of it between separators (such as
+// the actor of "actor@permission"), looks like, or "" when it can be
+// repeated.
 func Kind(s string) string {
+	if k := kind(s); k != "" {
+		return k
+	}
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("@=:;?&/, \t\n\"'", r) }) {
+		if k := kind(part); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+func kind(s string) string {
 	t := strings.TrimSpace(s)
 	u := strings.ToUpper(t)
 	switch {
@@ -105,14 +119,17 @@ func URL(u string) string {
 		}
 		return Quote(u)
 	}
-	if p.User != nil {
-		p.User = url.User("***")
-	}
+	creds := p.User != nil
+	p.User = nil
 	if p.RawQuery != "" {
 		p.RawQuery = "***"
 	}
 	p.Fragment = ""
-	return p.String()
+	out := p.String()
+	if creds {
+		out = strings.Replace(out, "://", "://***@", 1)
+	}
+	return out
 }
 
 // YAMLError removes the values gopkg.in/yaml quotes in backquotes from
