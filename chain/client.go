@@ -44,6 +44,9 @@ type Options struct {
 	// HTTPClient is used for all requests (default: a client without its own
 	// timeout; the per-call timeouts apply).
 	HTTPClient *http.Client
+	// Down lists endpoints (as Health names them) that did not answer in an
+	// earlier run, with when: they are tried last until they answer.
+	Down []EndpointHealth
 	// Logf, when set, receives a line for every failover ("endpoint X
 	// failed: ...; trying Y"), for operators to see why a call was slow.
 	Logf func(format string, args ...any)
@@ -78,6 +81,10 @@ type endpoint struct {
 	verified bool  // chain id checked and accepted
 	refused  error // chain id checked and refused (cached)
 	noSend   bool  // send_transaction answered 404: use push_transaction
+	// downSince is when the endpoint last failed to answer (timeout,
+	// connection refused or reset); zero once it answers again. A down
+	// endpoint is tried last.
+	downSince time.Time
 }
 
 // New returns a client for the endpoints in opts.
@@ -114,6 +121,13 @@ func New(opts Options) (*Client, error) {
 		}
 		seen[u] = true
 		s.endpoints = append(s.endpoints, &endpoint{url: u, name: redact.URL(u)})
+	}
+	for _, d := range opts.Down {
+		for _, ep := range s.endpoints {
+			if ep.name == d.Endpoint && !d.DownSince.IsZero() {
+				ep.downSince = d.DownSince
+			}
+		}
 	}
 	return &Client{s: s, quorum: 1}, nil
 }
@@ -218,9 +232,14 @@ func (s *state) call(ctx context.Context, ep *endpoint, method, path string, bod
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return nil, 0, s.transportError(ctx, cctx, ep, path, wasSent(), timeout, err)
+		err = s.transportError(ctx, cctx, ep, path, wasSent(), timeout, err)
+		if ctx.Err() == nil {
+			s.markDown(ep, err)
+		}
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
+	s.markUp(ep)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, resp.StatusCode, s.transportError(ctx, cctx, ep, path, true, timeout, fmt.Errorf("reading the answer: %w", err))
@@ -336,7 +355,8 @@ func (c *Client) read(ctx context.Context, op, path string, body any, norm normF
 		firstEP   string
 		got       int
 	)
-	for i, ep := range s.endpoints {
+	eps := s.ordered()
+	for i, ep := range eps {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -369,8 +389,8 @@ func (c *Client) read(ctx context.Context, op, path string, body any, norm normF
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		errs = append(errs, err)
-		if i+1 < len(s.endpoints) {
-			s.log("%s: %v; trying %s", op, err, s.endpoints[i+1].name)
+		if i+1 < len(eps) {
+			s.log("%s: %v; trying %s", op, err, eps[i+1].name)
 		}
 	}
 	return nil, &UnavailableError{Op: op, Need: need, Got: got, Errs: errs}

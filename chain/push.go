@@ -142,7 +142,8 @@ func (c *Client) PushPacked(ctx context.Context, p *PackedTransaction) (*PushRes
 		}
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	for i, ep := range s.endpoints {
+	eps := s.ordered()
+	for i, ep := range eps {
 		if err := ctx.Err(); err != nil {
 			return nil, fail(err)
 		}
@@ -194,8 +195,8 @@ func (c *Client) PushPacked(ctx context.Context, p *PackedTransaction) (*PushRes
 			}
 			break
 		}
-		if i+1 < len(s.endpoints) {
-			s.log("%s: %s failed; trying %s", op, ep.name, s.endpoints[i+1].name)
+		if i+1 < len(eps) {
+			s.log("%s: %s failed; trying %s", op, ep.name, eps[i+1].name)
 		}
 	}
 	if uncertain {

@@ -27,7 +27,8 @@ func (c *Client) GetInfo(ctx context.Context) (*Info, error) {
 	const op = "get_info"
 	s := c.s
 	var errs []error
-	for i, ep := range s.endpoints {
+	eps := s.ordered()
+	for i, ep := range eps {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -57,8 +58,8 @@ func (c *Client) GetInfo(ctx context.Context) (*Info, error) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		errs = append(errs, err)
-		if i+1 < len(s.endpoints) {
-			s.log("%s: %v; trying %s", op, err, s.endpoints[i+1].name)
+		if i+1 < len(eps) {
+			s.log("%s: %v; trying %s", op, err, eps[i+1].name)
 		}
 	}
 	return nil, &UnavailableError{Op: op, Need: 1, Errs: errs}
