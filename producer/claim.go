@@ -45,6 +45,9 @@ const (
 	// AlreadyClaimed: the claim lost the race to the 24-hour rule (someone
 	// else claimed first); nothing changed.
 	AlreadyClaimed ClaimStatus = "already-claimed"
+	// ClaimedByOther: another run on this machine held the account's claim
+	// lock and claimed while this one waited; this run sent nothing.
+	ClaimedByOther ClaimStatus = "claimed-by-another-run"
 )
 
 // ClaimResult is what a claim run did.
@@ -65,6 +68,9 @@ type ClaimResult struct {
 	HeadBlockTime time.Time `json:"head_block_time"`
 	// Attempts is how many tries it took.
 	Attempts int `json:"attempts"`
+	// BPayUnlinked: eosio.bpay held rewards but eosio.bpay::claimrewards is
+	// not linked to the claim permission, so only eosio was claimed.
+	BPayUnlinked bool `json:"bpay_unlinked,omitempty"`
 
 	amounts []eos.Asset
 }
@@ -147,11 +153,51 @@ type Claimer struct {
 	Clock Clock
 	// Metrics, when set, is updated and written after every run.
 	Metrics *Metrics
+	// LockDir, when set, holds the per-account claim lock: one run at a
+	// time claims for an account; a run that finds it taken waits, and
+	// reports ClaimedByOther when the other run claimed.
+	LockDir string
+
+	// warnedUnlinked: the eosio.bpay link warning was given this process.
+	warnedUnlinked bool
 
 	// pending is a signed claim whose push was uncertain: it is re-sent,
-	// never rebuilt, until the chain says whether it went through.
-	pending   *eos.SignedTransaction
-	pendingOf []string
+	// never rebuilt, until the chain says whether it went through: its id,
+	// the contracts it claims from and the last claim time before it.
+	pending       *eos.SignedTransaction
+	pendingOf     []string
+	pendingID     string
+	pendingBefore time.Time
+	// resolvedID is the id of a pending claim dropped because it can no
+	// longer go through (expired, or refused as already claimed).
+	resolvedID string
+	// bpayUnlinked: this attempt left eosio.bpay out (not linked).
+	bpayUnlinked bool
+}
+
+// ClaimLanded reports whether a claim pushed after the producers row said
+// before has landed: the row's last_claim_time moved past it. It resolves
+// a push whose answer was lost by reading its effect.
+func ClaimLanded(ctx context.Context, c Chain, account string, before time.Time) (bool, *Row, error) {
+	row, err := ReadRow(ctx, c, account)
+	if err != nil {
+		return false, nil, err
+	}
+	return row.LastClaimTime.After(before), row, nil
+}
+
+// pendingLanded resolves the pending claim from the producers row: when
+// it landed, the claim is done (no re-send).
+func (c *Claimer) pendingLanded(ctx context.Context) (*ClaimResult, bool) {
+	landed, row, err := ClaimLanded(ctx, c.Chain, c.Account, c.pendingBefore)
+	if err != nil || !landed {
+		return nil, false
+	}
+	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: c.pendingOf, TrxID: c.pendingID, LastClaim: row.LastClaimTime, NextAllowed: row.NextClaim()}
+	c.pending, c.pendingOf, c.pendingID = nil, nil, ""
+	c.log().Info("the answer to the claim was lost, but the producers table shows it landed", "account", c.Account, "trx_id", out.TrxID, "last_claim_time", row.LastClaimTime)
+	res, _ := c.finishClaimed(ctx, out)
+	return res, true
 }
 
 func (c *Claimer) log() *slog.Logger {
@@ -203,6 +249,18 @@ func (c *Claimer) Once(ctx context.Context) (*ClaimResult, error) {
 	if maxBackoff <= 0 {
 		maxBackoff = time.Minute
 	}
+	if c.LockDir != "" {
+		res, unlock, err := c.lock(ctx)
+		if err != nil {
+			c.record(nil, err)
+			return nil, fmt.Errorf("claiming rewards for %s: %w", c.Account, err)
+		}
+		defer unlock()
+		if res != nil {
+			c.record(res, nil)
+			return res, nil
+		}
+	}
 	var lastSeen *time.Time
 	for attempt := 1; ; attempt++ {
 		res, err := c.attempt(ctx, &lastSeen)
@@ -232,6 +290,37 @@ func (c *Claimer) Once(ctx context.Context) (*ClaimResult, error) {
 	}
 }
 
+// lock takes the account's claim lock. When another run held it, the row
+// read before waiting tells whether that run claimed: then the result is
+// ClaimedByOther and this run does nothing more. The metrics are re-read
+// under the lock, so that concurrent runs count each claim once.
+func (c *Claimer) lock(ctx context.Context) (*ClaimResult, func(), error) {
+	before, rerr := ReadRow(ctx, c.Chain, c.Account)
+	unlock, busy, err := lockAccount(ctx, c.LockDir, c.Account)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m := c.Metrics; m != nil && m.Path != "" {
+		if fresh, err := LoadMetrics(m.Path, m.Account); err == nil {
+			*m = *fresh
+		}
+	}
+	if !busy || rerr != nil {
+		return nil, unlock, nil
+	}
+	c.log().Info("another run was claiming for this account: waited for it", "account", c.Account)
+	row, err := ReadRow(ctx, c.Chain, c.Account)
+	if err != nil || !row.LastClaimTime.After(before.LastClaimTime) {
+		return nil, unlock, nil
+	}
+	res := &ClaimResult{Account: c.Account, Status: ClaimedByOther, LastClaim: row.LastClaimTime, NextAllowed: row.NextClaim()}
+	if info, err := c.Chain.GetInfo(ctx); err == nil {
+		res.HeadBlockTime = info.HeadBlockTime.Time.UTC()
+	}
+	c.log().Info("claimed by another run: nothing sent", "account", c.Account, "last_claim_time", row.LastClaimTime, "next_allowed", res.NextAllowed)
+	return res, unlock, nil
+}
+
 // record updates and writes the metrics.
 func (c *Claimer) record(res *ClaimResult, err error) {
 	m := c.Metrics
@@ -244,6 +333,10 @@ func (c *Claimer) record(res *ClaimResult, err error) {
 		m.Failures[kind]++
 	} else {
 		m.NextAllowed = res.NextAllowed
+		m.BPayUnlinked = 0
+		if res.BPayUnlinked {
+			m.BPayUnlinked = 1
+		}
 		if !res.LastClaim.IsZero() {
 			m.LastClaim = res.LastClaim
 		}
@@ -274,14 +367,19 @@ func pow10(p uint8) float64 {
 // earlier try of the same run, to recognise a claim whose answer was lost.
 func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResult, error) {
 	lg := c.log()
+	c.bpayUnlinked = false
 	if c.pending != nil {
-		// An earlier push may have gone through: re-send the same bytes
-		// (nodeos refuses a duplicate), never a newly signed claim.
+		// An earlier push may have gone through: the producers row says
+		// so; else re-send the same bytes (nodeos refuses a duplicate),
+		// never a newly signed claim.
+		if out, ok := c.pendingLanded(ctx); ok {
+			return out, nil
+		}
 		res, err := c.Chain.Push(ctx, c.pending)
 		switch {
 		case err == nil:
 			out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: c.pendingOf, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint}
-			c.pending, c.pendingOf = nil, nil
+			c.pending, c.pendingOf, c.pendingID = nil, nil, ""
 			if res.Trace != nil {
 				out.amounts = receivedBy(res.Trace, c.Account)
 			}
@@ -289,7 +387,8 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		case chain.IsCode(err, chain.CodeExpiredTx), chain.IsAssertion(err, AlreadyClaimedMessage):
 			// It can no longer go through (or the claim already did): the
 			// producers row says which.
-			c.pending, c.pendingOf = nil, nil
+			c.resolvedID = c.pendingID
+			c.pending, c.pendingOf, c.pendingID = nil, nil, ""
 		default:
 			return nil, err
 		}
@@ -308,9 +407,15 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 	head := info.HeadBlockTime.Time.UTC()
 	base := &ClaimResult{Account: c.Account, LastClaim: row.LastClaimTime, NextAllowed: row.NextClaim(), HeadBlockTime: head}
 	if *lastSeen != nil && row.LastClaimTime.After(**lastSeen) {
+		if c.resolvedID == "" {
+			// Not ours: nothing of this run was uncertain.
+			base.Status = AlreadyClaimed
+			lg.Info("claimed by someone else since the last try: nothing sent", "account", c.Account, "last_claim_time", row.LastClaimTime, "next_allowed", base.NextAllowed)
+			return base, nil
+		}
 		// Our earlier, uncertain push went through.
-		base.Status = Claimed
-		lg.Info("claimed (confirmed from the producers table after a lost answer)", "account", c.Account, "last_claim_time", row.LastClaimTime, "next_allowed", base.NextAllowed)
+		base.Status, base.TrxID = Claimed, c.resolvedID
+		lg.Info("claimed (confirmed from the producers table after a lost answer)", "account", c.Account, "trx_id", c.resolvedID, "last_claim_time", row.LastClaimTime, "next_allowed", base.NextAllowed)
 		return base, nil
 	}
 	t := row.LastClaimTime
@@ -382,11 +487,15 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		}
 		var unc *chain.PushUncertainError
 		if errors.As(err, &unc) {
-			c.pending, c.pendingOf = tx, contractsToClaim
+			c.pending, c.pendingOf, c.pendingID, c.pendingBefore = tx, contractsToClaim, unc.ID.String(), row.LastClaimTime
+			if out, ok := c.pendingLanded(ctx); ok {
+				out.BPayUnlinked = c.bpayUnlinked
+				return out, nil
+			}
 		}
 		return nil, err
 	}
-	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: contractsToClaim, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint}
+	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: contractsToClaim, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint, BPayUnlinked: c.bpayUnlinked}
 	if res.Trace != nil {
 		out.amounts = receivedBy(res.Trace, c.Account)
 	}
@@ -433,6 +542,19 @@ func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID) ([]s
 			return nil, err
 		}
 		if due.Amount > 0 {
+			linked, err := BPayLinked(ctx, c.Chain, c.Account, c.permission())
+			if err != nil {
+				return nil, err
+			}
+			if !linked {
+				c.bpayUnlinked = true
+				if !c.warnedUnlinked {
+					c.warnedUnlinked = true
+					c.log().Warn(fmt.Sprintf("eosio.bpay holds %s for %s, but eosio.bpay::claimrewards is not linked to %s@%s, so only eosio is claimed: link it with: bpkeys perms plan %s --link %s=eosio.bpay::claimrewards --out plan.json, then bpkeys perms apply plan.json --signer ... (active key)",
+						due, c.Account, c.Account, c.permission(), c.Account, c.permission()), "account", c.Account)
+				}
+				continue
+			}
 			out = append(out, k)
 		} else {
 			c.log().Info("eosio.bpay holds no rewards for the account: not claiming from it this time", "account", c.Account)
@@ -461,6 +583,51 @@ func RewardContracts(ctx context.Context, c Chain, chainID signer.ChainID, accou
 		return nil, err
 	}
 	return out, nil
+}
+
+// BPayLinked reports whether perm of account may sign
+// eosio.bpay::claimrewards: nodeos requires the permission linked to the
+// action (or, without a link, active) to be perm or a descendant of it.
+// A node that does not report links (nodeos before Leap 4) gives true: the
+// push is then the judge.
+func BPayLinked(ctx context.Context, c Chain, account, perm string) (bool, error) {
+	if perm == "active" || perm == "owner" {
+		return true, nil
+	}
+	acct, err := c.GetAccount(ctx, account)
+	if err != nil {
+		return false, fmt.Errorf("reading the links of %s: %w", account, err)
+	}
+	parent := map[string]string{}
+	reported := false
+	linked := map[string]string{} // action ("" for the contract) -> permission
+	for _, p := range acct.Permissions {
+		parent[p.PermName] = p.Parent
+		if p.LinkedActions != nil {
+			reported = true
+		}
+		for _, l := range p.LinkedActions {
+			if l.Account == string(contracts.BPay) && (l.Action == "claimrewards" || l.Action == "") {
+				linked[l.Action] = p.PermName
+			}
+		}
+	}
+	if !reported {
+		return true, nil
+	}
+	min, ok := linked["claimrewards"]
+	if !ok {
+		min, ok = linked[""]
+	}
+	if !ok {
+		return false, nil
+	}
+	for p, n := min, 0; p != "" && n < 64; p, n = parent[p], n+1 {
+		if p == perm {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // BPayRewards reads what eosio.bpay holds for account (zero when nothing).

@@ -159,7 +159,12 @@ type front struct {
 
 func newTestChain(t testing.TB, k teamKeys) *testChain {
 	t.Helper()
-	g, err := devchain.ParseGenesis([]byte(genesisJSON(k)))
+	return newTestChainGenesis(t, genesisJSON(k))
+}
+
+func newTestChainGenesis(t testing.TB, genesis string) *testChain {
+	t.Helper()
+	g, err := devchain.ParseGenesis([]byte(genesis))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,10 @@ type Metrics struct {
 	NoOps       float64            // runs that found nothing to do
 	Failures    map[string]float64 // by FailureKind
 	Amount      map[string]float64 // received, by token symbol
+	// BPayUnlinked is 1 when the last run found eosio.bpay rewards it could
+	// not claim because eosio.bpay::claimrewards is not linked to the claim
+	// permission.
+	BPayUnlinked float64
 }
 
 // Metric names.
@@ -43,6 +47,7 @@ const (
 	MetricNoOps       = "bpkeys_claim_noops_total"
 	MetricFailures    = "bpkeys_claim_failures_total"
 	MetricAmount      = "bpkeys_claim_amount_total"
+	MetricBPayUnlink  = "bpkeys_claim_bpay_unlinked"
 )
 
 // LoadMetrics reads the previous metrics file at path (when there is one)
@@ -85,6 +90,8 @@ func LoadMetrics(path, account string) (*Metrics, error) {
 			m.Failures[labels["kind"]] = value
 		case MetricAmount:
 			m.Amount[labels["symbol"]] = value
+		case MetricBPayUnlink:
+			m.BPayUnlinked = value
 		}
 	}
 	return m, nil
@@ -146,6 +153,7 @@ func (m *Metrics) Format() []byte {
 	gauge(MetricLastSuccess, "Unix time of the last run that claimed rewards.", m.LastSuccess)
 	gauge(MetricLastClaim, "The producers table's last_claim_time as last read.", m.LastClaim)
 	gauge(MetricNextAllowed, "Unix time from which the 24-hour rule allows the next claim.", m.NextAllowed)
+	fmt.Fprintf(&b, "# HELP %s 1 when eosio.bpay held rewards that the claim permission cannot claim (eosio.bpay::claimrewards not linked to it).\n# TYPE %s gauge\n%s{%s} %s\n", MetricBPayUnlink, MetricBPayUnlink, MetricBPayUnlink, acct, num(m.BPayUnlinked))
 	fmt.Fprintf(&b, "# HELP %s Claims that were accepted.\n# TYPE %s counter\n%s{%s} %s\n", MetricClaims, MetricClaims, MetricClaims, acct, num(m.Claims))
 	fmt.Fprintf(&b, "# HELP %s Runs that had nothing to do (not yet allowed, or already claimed).\n# TYPE %s counter\n%s{%s} %s\n", MetricNoOps, MetricNoOps, MetricNoOps, acct, num(m.NoOps))
 	fmt.Fprintf(&b, "# HELP %s Failed claim attempts by kind.\n# TYPE %s counter\n", MetricFailures, MetricFailures)

@@ -102,6 +102,7 @@ func newClaimCmd(a *app, deps claimDeps) *cobra.Command {
 				Retries:              retries,
 				Log:                  slog.New(handler),
 				Clock:                deps.clock,
+				LockDir:              stateDir(),
 			}
 			if len(contracts) > 0 {
 				cl.RewardContracts = contracts
@@ -161,6 +162,8 @@ func claimLine(r *producer.ClaimResult) string {
 		return fmt.Sprintf("%s: claimed %s from %s in transaction %s; %s", r.Account, amount, strings.Join(r.Contracts, ", "), r.TrxID, next)
 	case producer.AlreadyClaimed:
 		return fmt.Sprintf("%s: already claimed within the past day, nothing sent; %s", r.Account, next)
+	case producer.ClaimedByOther:
+		return fmt.Sprintf("%s: claimed by another run while this one waited for it, nothing sent; %s", r.Account, next)
 	}
 	return fmt.Sprintf("%s: not yet, nothing sent; %s", r.Account, next)
 }
