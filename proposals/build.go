@@ -41,6 +41,10 @@ type ProposeRequest struct {
 	Requested []eos.PermissionLevel
 	// Holders maps keys to team members for derived requests (optional).
 	Holders KeyHolders
+	// AllowDuplicate proposes even when the proposer already has the same
+	// transaction on chain under another name (refused by default:
+	// approvers could execute it twice).
+	AllowDuplicate bool
 }
 
 // Built is a proposal ready to be sent: the propose action and the inner
@@ -127,6 +131,15 @@ func Build(ctx context.Context, c Chain, req ProposeRequest) (*Built, error) {
 	}
 	if !prog.Satisfied {
 		return nil, fmt.Errorf("even if everyone requested approved, the transaction would not be authorized, and eosio.msig would refuse the proposal (\"transaction authorization failed\"): %s; add approvals with --request", strings.Join(prog.Missing, "; "))
+	}
+	if !req.AllowDuplicate {
+		dup, err := FindSameTransaction(ctx, c, req.Proposer, packed)
+		if err != nil {
+			return nil, err
+		}
+		if dup != nil && dup.Name != req.Name {
+			return nil, &DuplicateError{Proposer: req.Proposer, Name: dup.Name, Hash: dup.Hash, Expiration: dup.Transaction.Expiration}
+		}
 	}
 	if b.Name, err = chooseName(ctx, c, req.Proposer, req.Name, b.Hash); err != nil {
 		return nil, err

@@ -42,8 +42,22 @@ func TestLifeCycle(t *testing.T) {
 	if _, err := Build(e.ctx, e.cl, ProposeRequest{Proposer: "alice", Name: "rotclaim", Actions: []Action{rot}}); err == nil || !strings.Contains(err.Error(), "already has a proposal named rotclaim") {
 		t.Fatalf("reused name: %v", err)
 	}
+	// The same transaction again under another name (a propose run again
+	// after a lost answer) is refused, naming the proposal that holds it.
+	e.dc.ProduceBlocks(2) // a later head: another expiration, another hash
+	_, err = Build(e.ctx, e.cl, ProposeRequest{Proposer: "alice", Actions: []Action{rot}})
+	var dup *DuplicateError
+	if !errors.As(err, &dup) || !errors.Is(err, ErrDuplicate) || dup.Name != "rotclaim" || !strings.Contains(err.Error(), "alice/rotclaim") {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if landed, err := ProposalLanded(e.ctx, e.cl, "alice", "rotclaim", b.Hash); err != nil || !landed {
+		t.Fatalf("landed: %v %v", landed, err)
+	}
+	if landed, err := ProposalLanded(e.ctx, e.cl, "alice", "nosuch", b.Hash); err != nil || landed {
+		t.Fatalf("landed (no such): %v %v", landed, err)
+	}
 	// A generated name is valid and unused.
-	b2, err := Build(e.ctx, e.cl, ProposeRequest{Proposer: "alice", Actions: []Action{rot}})
+	b2, err := Build(e.ctx, e.cl, ProposeRequest{Proposer: "alice", Actions: []Action{rot}, AllowDuplicate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

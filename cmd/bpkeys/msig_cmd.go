@@ -70,6 +70,7 @@ func (a *app) readForReview(ctx context.Context, cl *chain.Client, proposer, nam
 func newMsigProposeCmd(a *app) *cobra.Command {
 	var proposer, permission, plan, actionsFile, trxFile, name string
 	var expires time.Duration
+	var allowDuplicate bool
 	var requests, signers []string
 	cmd := &cobra.Command{
 		Use:   "propose --proposer ACCOUNT (--plan FILE | --actions FILE | --trx FILE) --signer REF",
@@ -101,7 +102,7 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			if _, err := msigParseName("--proposer", proposer); err != nil {
 				return err
 			}
-			req := proposals.ProposeRequest{Proposer: eos.AccountName(proposer), Permission: eos.PermissionName(permission), ExpiresIn: expires}
+			req := proposals.ProposeRequest{Proposer: eos.AccountName(proposer), Permission: eos.PermissionName(permission), ExpiresIn: expires, AllowDuplicate: allowDuplicate}
 			if name != "" {
 				nn, err := msigParseName("--name", name)
 				if err != nil {
@@ -154,8 +155,10 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 				}
 			}
 			sent, err := a.msigSign(ctx, cl, sreq)
-			if err != nil {
-				return err
+			if sent == nil && err != nil {
+				if sent = proposeLanded(ctx, a, cl, b, err); sent == nil {
+					return err
+				}
 			}
 			if a.json {
 				return a.printJSON(struct {
@@ -178,6 +181,7 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 	f.StringVar(&actionsFile, "actions", "", "a JSON file: an array of actions (data as fields or hex)")
 	f.StringVar(&trxFile, "trx", "", "a transaction JSON file (its actions are proposed)")
 	f.StringVar(&name, "name", "", "proposal name (default: generated, unused)")
+	f.BoolVar(&allowDuplicate, "allow-duplicate", false, "propose even if the proposer already has the same transaction on chain under another name")
 	f.DurationVar(&expires, "expires", proposals.DefaultExpiration, "how long the proposal stays executable")
 	f.StringArrayVar(&requests, "request", nil, "requested approval ACTOR@PERM (repeatable; default: derived from the authorities)")
 	f.StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
@@ -600,6 +604,22 @@ func newMsigInvalidateCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&as, "as", "", "the account (ACTOR@PERM signs) whose approvals stop counting")
 	cmd.Flags().StringArrayVar(&signers, "signer", nil, "key reference that signs (repeatable)")
 	return cmd
+}
+
+// proposeLanded resolves a propose whose push answer was lost by reading
+// the proposal table: when the proposal holds the built transaction, it
+// went through.
+func proposeLanded(ctx context.Context, a *app, cl *chain.Client, b *proposals.Built, err error) *msigSent {
+	var unc *chain.PushUncertainError
+	if !errors.As(err, &unc) {
+		return nil
+	}
+	landed, lerr := proposals.ProposalLanded(ctx, cl, b.Proposer, b.Name, b.Hash)
+	if lerr != nil || !landed {
+		return nil
+	}
+	a.info("the answer to the propose transaction was lost, but %s/%s now holds the transaction with hash %s: it went through", b.Proposer, b.Name, b.Hash)
+	return &msigSent{TransactionID: unc.ID.String(), AlreadyKnown: true}
 }
 
 // proposeRequest signs eosio.msig::propose of a built proposal.
