@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -286,6 +287,7 @@ func newMsigInboxCmd(a *app) *cobra.Command {
 				return err
 			}
 			var mine func(eos.PermissionLevel) bool
+			var readErrs readErrors
 			if len(levels) > 0 {
 				set := map[eos.PermissionLevel]bool{}
 				for _, l := range levels {
@@ -297,12 +299,17 @@ func newMsigInboxCmd(a *app) *cobra.Command {
 				if len(keys) == 0 {
 					return usageErr("no --as and no key on a connected YubiKey or HSM: say who you approve as with --as ACTOR@PERM")
 				}
-				accts := proposals.NewAccounts(cl)
-				mine = func(l eos.PermissionLevel) bool { return msigKeysSatisfy(ctx, accts, l, keys) }
+				mine = mineByKeys(ctx, proposals.NewAccounts(cl), keys, &readErrs)
 			}
 			items, err := proposals.Inbox(ctx, cl, mine, proposals.InboxOptions{IncludeExpired: expired})
 			if err != nil {
 				return err
+			}
+			for _, e := range readErrs.errs {
+				a.info("warning: %v: a proposal awaiting that level may be missing from this list", e)
+			}
+			if len(items) == 0 && len(readErrs.errs) > 0 {
+				return fmt.Errorf("the inbox could not be read completely (%d read errors, above): run it again", len(readErrs.errs))
 			}
 			if a.json {
 				if items == nil {
@@ -350,15 +357,19 @@ func (a *app) msigPresentKeys(ctx context.Context) []signer.PublicKey {
 	return keys
 }
 
-// msigKeysSatisfy reports whether keys alone reach the threshold of l.
-func msigKeysSatisfy(ctx context.Context, accts *proposals.Accounts, l eos.PermissionLevel, keys []signer.PublicKey) bool {
+// msigKeysSatisfy reports whether keys alone reach the threshold of l. A
+// read error is returned, never taken for "not mine".
+func msigKeysSatisfy(ctx context.Context, accts *proposals.Accounts, l eos.PermissionLevel, keys []signer.PublicKey) (bool, error) {
 	acct, err := accts.Get(ctx, string(l.Actor))
-	if err != nil || acct == nil {
-		return false
+	if err != nil {
+		return false, fmt.Errorf("reading the authority of %s@%s: %w", l.Actor, l.Permission, err)
+	}
+	if acct == nil {
+		return false, nil
 	}
 	p := acct.Permission(string(l.Permission))
 	if p == nil {
-		return false
+		return false, nil
 	}
 	var w uint32
 	for _, kw := range p.RequiredAuth.Keys {
@@ -368,7 +379,38 @@ func msigKeysSatisfy(ctx context.Context, accts *proposals.Accounts, l eos.Permi
 			}
 		}
 	}
-	return w >= p.RequiredAuth.Threshold
+	return w >= p.RequiredAuth.Threshold, nil
+}
+
+// readErrors collects the read errors of an inbox scan, once each.
+type readErrors struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	errs []error
+}
+
+func (r *readErrors) add(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	if !r.seen[err.Error()] {
+		r.seen[err.Error()] = true
+		r.errs = append(r.errs, err)
+	}
+}
+
+// mineByKeys is an inbox's "mine" for the connected keys; read errors go
+// to errs.
+func mineByKeys(ctx context.Context, accts *proposals.Accounts, keys []signer.PublicKey, errs *readErrors) func(eos.PermissionLevel) bool {
+	return func(l eos.PermissionLevel) bool {
+		ok, err := msigKeysSatisfy(ctx, accts, l, keys)
+		if err != nil {
+			errs.add(err)
+		}
+		return ok
+	}
 }
 
 func newMsigReviewCmd(a *app) *cobra.Command {

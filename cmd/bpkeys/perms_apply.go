@@ -149,8 +149,8 @@ creates needs two transactions; they are pushed in order.`,
 			if err != nil {
 				return err
 			}
-			now, err := permsFetch(c)(ctx, p.Account)
-			if err == nil {
+			now, rerr := permsFetch(c)(ctx, p.Account)
+			if rerr == nil {
 				res.Matches = now.Equal(p.After)
 			}
 			if a.json {
@@ -159,9 +159,12 @@ creates needs two transactions; they are pushed in order.`,
 			for _, tx := range res.Transactions {
 				a.out("%s", tx.ID)
 			}
-			if res.Matches {
+			switch {
+			case rerr != nil:
+				a.info("warning: the transactions were sent, but reading %s back failed: %v; check with 'bpkeys perms show %s'", p.Account, rerr, p.Account)
+			case res.Matches:
 				a.info("%s now has the planned permissions", p.Account)
-			} else {
+			default:
 				a.info("warning: %s does not (yet) read back as planned; check with 'bpkeys perms show %s'", p.Account, p.Account)
 			}
 			return nil

@@ -147,6 +147,7 @@ type sendResult struct {
 	ElapsedMS   float64             `json:"elapsed_ms,omitempty"`
 	PromptMS    float64             `json:"prompt_ms,omitempty"`
 	Confirmed   bool                `json:"confirmed,omitempty"`
+	ConfirmErr  string              `json:"confirm_error,omitempty"` // reading the row back failed
 	Row         *producer.Row       `json:"row_after,omitempty"`
 	KeyRecord   string              `json:"key_record,omitempty"`
 	Key         *producer.KeyRecord `json:"key,omitempty"`
@@ -347,8 +348,11 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				res.Review, res.Approve = rot.ReviewCommand(), rot.ApproveCommand()
 			} else {
 				rec.Status = "sent"
-				row, ok, _ := producer.Confirm(ctx, c, account, rot.New, 3*time.Second, nil)
+				row, ok, cerr := producer.Confirm(ctx, c, account, rot.New, 3*time.Second, nil)
 				res.Confirmed, res.Row = ok, row
+				if cerr != nil {
+					res.ConfirmErr = cerr.Error()
+				}
 				if ok {
 					rec.Status = "confirmed"
 				}
@@ -373,6 +377,8 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				a.out("              %s", rot.ApproveCommand())
 			case res.Confirmed:
 				a.out("confirmed:    the producers table now shows %s", describeAuthority(res.Row.Authority))
+			case res.ConfirmErr != "":
+				a.out("not confirmed: reading the producers table back failed (%s); the transaction was sent; check with bpkeys producer show %s", res.ConfirmErr, account)
 			default:
 				a.out("not yet confirmed: the producers table does not show the new key yet; check with bpkeys producer show %s", account)
 			}
@@ -472,8 +478,11 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			if plan.Via == producer.ViaMsig {
 				res.Review, res.Approve = plan.ReviewCommand(), plan.ApproveCommand()
 			} else {
-				r2, ok, _ := producer.ConfirmUnregistered(ctx, c, account, 3*time.Second, nil)
+				r2, ok, cerr := producer.ConfirmUnregistered(ctx, c, account, 3*time.Second, nil)
 				res.Confirmed, res.Row = ok, r2
+				if cerr != nil {
+					res.ConfirmErr = cerr.Error()
+				}
 			}
 			if a.json {
 				return a.printJSON(res)
@@ -487,6 +496,8 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 				a.out("              %s", plan.ApproveCommand())
 			case res.Confirmed:
 				a.out("confirmed:    %s is no longer active", account)
+			case res.ConfirmErr != "":
+				a.out("not confirmed: reading the producers table back failed (%s); the transaction was sent; check with bpkeys producer show %s", res.ConfirmErr, account)
 			default:
 				a.out("not yet confirmed: check with bpkeys producer show %s", account)
 			}

@@ -239,6 +239,7 @@ func (b *tuiBackend) Devices(ctx context.Context) (*tui.DevicesView, error) {
 	for _, s := range b.reg.Schemes() {
 		be, err := b.reg.Backend(s)
 		if err != nil {
+			v.Errors = append(v.Errors, s+": "+oneLine(err))
 			continue
 		}
 		inv, err := be.Inventory(ctx)
@@ -247,6 +248,9 @@ func (b *tuiBackend) Devices(ctx context.Context) (*tui.DevicesView, error) {
 		}
 		att, _ := be.(devices.Attester)
 		for _, d := range inv.Devices {
+			if e := d.Details["error"]; e != "" {
+				v.Errors = append(v.Errors, d.Name+": "+oneLine(errors.New(e)))
+			}
 			dv := tui.DeviceView{Scheme: d.Scheme, Name: d.Name, Serial: d.Serial, Firmware: d.Details["firmware"], PINRetries: d.Details["pin_retries"]}
 			if dv.PINRetries == "" {
 				dv.PINRetries = d.Details["pin_status"]
@@ -332,13 +336,17 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 	for k := range conn {
 		keys = append(keys, k)
 	}
-	accts := proposals.NewAccounts(b.client)
+	var readErrs readErrors
+	byKeys := mineByKeys(ctx, proposals.NewAccounts(b.client), keys, &readErrs)
 	mine := func(l eos.PermissionLevel) bool {
-		return b.watched(l) || (len(keys) > 0 && msigKeysSatisfy(ctx, accts, l, keys))
+		return b.watched(l) || (len(keys) > 0 && byKeys(l))
 	}
 	items, err := proposals.Inbox(ctx, b.client, mine, proposals.InboxOptions{})
 	if err != nil {
 		return nil, err
+	}
+	if len(readErrs.errs) > 0 {
+		return nil, fmt.Errorf("the inbox could not be read completely: %w", errors.Join(readErrs.errs...))
 	}
 	v := &tui.InboxView{}
 	for _, it := range items {

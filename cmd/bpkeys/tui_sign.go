@@ -126,11 +126,17 @@ func (b *tuiBackend) signingKeys(ctx context.Context) ([]tuiKey, []string) {
 	for _, s := range b.reg.Schemes() {
 		be, err := b.reg.Backend(s)
 		if err != nil {
+			errs = append(errs, s+": "+oneLine(err))
 			continue
 		}
 		inv, err := be.Inventory(ctx)
 		if err != nil {
 			errs = append(errs, s+": "+oneLine(err))
+		}
+		for _, d := range inv.Devices {
+			if e := d.Details["error"]; e != "" {
+				errs = append(errs, d.Name+": "+e)
+			}
 		}
 		for _, k := range inv.Keys {
 			if seen[k.PublicKey] {
@@ -313,7 +319,9 @@ func (b *tuiBackend) jobSign(job *signJob, notes func() []string) func(context.C
 func (b *tuiBackend) levelFor(ctx context.Context, candidates []eos.PermissionLevel, avail []signer.PublicKey) (eos.PermissionLevel, bool) {
 	accts := proposals.NewAccounts(b.client)
 	for _, l := range candidates {
-		if msigKeysSatisfy(ctx, accts, l, avail) {
+		// A read error leaves the level out; the approval itself re-reads
+		// and reports it.
+		if ok, err := msigKeysSatisfy(ctx, accts, l, avail); err == nil && ok {
 			return l, true
 		}
 	}

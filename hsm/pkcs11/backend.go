@@ -367,10 +367,15 @@ func openKey(m module, tok token, sh cki.SessionHandle, sel keySelector) (*Key, 
 		return nil, wrapDevice(tok, "finding the key", err)
 	}
 	if len(hs) == 0 {
-		return nil, &KeyNotFoundError{Token: tok.name(), Want: sel.String(), Present: summaries(listKeys(m, sh))}
+		present, err := listKeys(m, sh)
+		if err != nil {
+			return nil, fmt.Errorf("token %q: no key matches %s, and listing the keys present failed: %w", tok.name(), sel, err)
+		}
+		return nil, &KeyNotFoundError{Token: tok.name(), Want: sel.String(), Present: summaries(present)}
 	}
 	if len(hs) > 1 {
-		return nil, fmt.Errorf("token %q: %w: %d private keys match %s; add id=HEX (keys present: %s)", tok.name(), ErrAmbiguousKey, len(hs), sel, joinSummaries(summaries(listKeys(m, sh))))
+		present, _ := listKeys(m, sh) // only to name them; the error is the ambiguity
+		return nil, fmt.Errorf("token %q: %w: %d private keys match %s; add id=HEX (keys present: %s)", tok.name(), ErrAmbiguousKey, len(hs), sel, joinSummaries(summaries(present)))
 	}
 	priv := hs[0]
 	a, err := attrs(m, sh, priv, cki.CKA_LABEL, cki.CKA_ID, cki.CKA_EC_PARAMS, cki.CKA_SIGN)

@@ -38,7 +38,7 @@ func (k listedKey) curveName() string {
 
 // listKeys lists the EC keys visible in the session. Objects whose
 // attributes cannot be read are skipped.
-func listKeys(m module, sh cki.SessionHandle) []listedKey {
+func listKeys(m module, sh cki.SessionHandle) ([]listedKey, error) {
 	var out []listedKey
 	byID := map[string]int{}
 	keyOf := func(label string, id []byte) string {
@@ -47,10 +47,16 @@ func listKeys(m module, sh cki.SessionHandle) []listedKey {
 		}
 		return "label:" + label
 	}
-	pubs, _ := findObjects(m, sh, []*cki.Attribute{cki.NewAttribute(cki.CKA_CLASS, cki.CKO_PUBLIC_KEY), cki.NewAttribute(cki.CKA_KEY_TYPE, cki.CKK_EC)})
+	// A token error is returned, never taken for "no keys"; a key whose
+	// attributes cannot be read is listed as unusable, not dropped.
+	pubs, err := findObjects(m, sh, []*cki.Attribute{cki.NewAttribute(cki.CKA_CLASS, cki.CKO_PUBLIC_KEY), cki.NewAttribute(cki.CKA_KEY_TYPE, cki.CKK_EC)})
+	if err != nil {
+		return nil, fmt.Errorf("listing the public keys: %w", err)
+	}
 	for _, h := range pubs {
 		a, err := attrs(m, sh, h, cki.CKA_LABEL, cki.CKA_ID, cki.CKA_EC_PARAMS)
 		if err != nil {
+			out = append(out, listedKey{pubErr: fmt.Errorf("reading a public key's attributes: %w", err)})
 			continue
 		}
 		k := listedKey{label: string(a[cki.CKA_LABEL]), id: a[cki.CKA_ID]}
@@ -65,10 +71,14 @@ func listKeys(m module, sh cki.SessionHandle) []listedKey {
 		byID[keyOf(k.label, k.id)] = len(out)
 		out = append(out, k)
 	}
-	privs, _ := findObjects(m, sh, []*cki.Attribute{cki.NewAttribute(cki.CKA_CLASS, cki.CKO_PRIVATE_KEY), cki.NewAttribute(cki.CKA_KEY_TYPE, cki.CKK_EC)})
+	privs, err := findObjects(m, sh, []*cki.Attribute{cki.NewAttribute(cki.CKA_CLASS, cki.CKO_PRIVATE_KEY), cki.NewAttribute(cki.CKA_KEY_TYPE, cki.CKK_EC)})
+	if err != nil {
+		return nil, fmt.Errorf("listing the private keys: %w", err)
+	}
 	for _, h := range privs {
 		a, err := attrs(m, sh, h, cki.CKA_LABEL, cki.CKA_ID, cki.CKA_EC_PARAMS, cki.CKA_SIGN)
 		if err != nil {
+			out = append(out, listedKey{hasPriv: true, pubErr: fmt.Errorf("reading a private key's attributes: %w", err)})
 			continue
 		}
 		label, id := string(a[cki.CKA_LABEL]), a[cki.CKA_ID]
@@ -87,7 +97,7 @@ func listKeys(m module, sh cki.SessionHandle) []listedKey {
 		}
 		out = append(out, k)
 	}
-	return out
+	return out, nil
 }
 
 func summaries(ks []listedKey) []KeySummary {
@@ -223,5 +233,6 @@ func (b *Backend) tokenKeys(ctx context.Context, m module, path string, tok toke
 	if si, err := m.GetSessionInfo(sh); err == nil {
 		loggedIn = si.State == cki.CKS_RO_USER_FUNCTIONS || si.State == cki.CKS_RW_USER_FUNCTIONS
 	}
-	return listKeys(m, sh), loggedIn, nil
+	keys, err := listKeys(m, sh)
+	return keys, loggedIn, err
 }

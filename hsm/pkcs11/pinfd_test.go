@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	cki "github.com/miekg/pkcs11"
@@ -58,5 +59,30 @@ func TestFDPINRefusedBeforeLogin(t *testing.T) {
 	}
 	if !countLow() {
 		t.Fatal("the failed-login flag is no witness: a wrong PIN did not raise it")
+	}
+}
+
+// Seam: a token whose object search fails (CKR_DEVICE_ERROR) is listed with
+// the error, not as a token without keys.
+func TestInventoryTokenErrorNotNoKeys(t *testing.T) {
+	generate(t, "pinfd", "k", signer.CurveK1)
+	f := newFaulty()
+	f.findInit = func() error { return cki.Error(cki.CKR_DEVICE_ERROR) }
+	inv, err := f.backend(t, WithModule(softhsmModule)).Inventory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range inv.Devices {
+		if d.Details["label"] != "pinfd" {
+			continue
+		}
+		found = true
+		if e := d.Details["error"]; e == "" || !strings.Contains(e, "listing the public keys") {
+			t.Fatalf("token error not reported: %+v", d.Details)
+		}
+	}
+	if !found {
+		t.Fatal("the token is not listed")
 	}
 }

@@ -157,6 +157,17 @@ type faulty struct {
 	sign       func(real []byte, err error) ([]byte, error)
 	getAttr    func(o cki.ObjectHandle, got []*cki.Attribute) []*cki.Attribute
 	generate   func() error
+	findInit   func() error
+}
+
+func (f *faulty) FindObjectsInit(sh cki.SessionHandle, tmpl []*cki.Attribute) error {
+	f.count("FindObjectsInit")
+	if f.findInit != nil {
+		if err := f.findInit(); err != nil {
+			return err
+		}
+	}
+	return f.module.FindObjectsInit(sh, tmpl)
 }
 
 func newFaulty() *faulty { return &faulty{calls: map[string]int{}} }
