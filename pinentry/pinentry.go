@@ -1,7 +1,17 @@
 // Package pinentry obtains a device PIN from where the operator said it is: an
-// environment variable, a file only its owner can read, an inherited file
-// descriptor, or a masked prompt on the terminal. It never takes a PIN from
-// the command line, never writes one anywhere, and never puts one in an error.
+// environment variable, a file only its owner controls, a file descriptor
+// the caller passed, or a masked prompt on the terminal. It never takes a PIN
+// from the command line, never writes one anywhere, and never puts one in an
+// error.
+//
+// It refuses sources that could send the wrong PIN and burn an attempt:
+// fd:N for a descriptor the process opened itself (close-on-exec set: the Go
+// runtime keeps a cgroup file open on fd 3), stdout and stderr, anything but
+// a pipe, socket or regular file, anything under /proc or /sys; a PIN file
+// that is a symbolic link, belongs to another user, is accessible to group or
+// others, or sits in a directory group or others can write to. Every refusal
+// is a *SourceError, permanent (signer.IsPermanent), raised before any
+// device is asked.
 //
 //	src, err := pinentry.Parse(ref.Get("pin-source")) // "env:BPKEYS_PIN", "file:/run/pin", "fd:3" or ""
 //	pin, err := src.Read("PIN for YubiKey 12345678")
