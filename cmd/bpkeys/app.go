@@ -33,6 +33,8 @@ type app struct {
 
 	urls    []string
 	chainID string
+	// endpointDown: endpoints an earlier run found down (claim).
+	endpointDown []chain.EndpointHealth
 	config  string
 	team    string
 	json    bool

@@ -43,6 +43,7 @@ func (a *app) chainClient() (*chain.Client, error) {
 	}
 	opts := chain.Options{
 		URLs: a.chainEndpoints(),
+		Down: a.endpointDown,
 		Logf: func(format string, args ...any) { a.info("bpkeys: "+format, args...) },
 	}
 	if s := strings.TrimSpace(a.chainID); s != "" {

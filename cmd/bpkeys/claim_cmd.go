@@ -85,10 +85,13 @@ func newClaimCmd(a *app, deps claimDeps) *cobra.Command {
 			default:
 				return usageErr("--log-format %q: expected text or json", logFormat)
 			}
+			healthFile := endpointHealthFile(account)
+			a.endpointDown = a.loadEndpointHealth(healthFile)
 			c, err := a.chainClient()
 			if err != nil {
 				return err
 			}
+			defer func() { a.saveEndpointHealth(healthFile, c.Health()) }()
 			j, err := a.journal()
 			if err != nil {
 				return err
