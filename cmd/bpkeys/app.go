@@ -35,10 +35,10 @@ type app struct {
 	chainID string
 	// endpointDown: endpoints an earlier run found down (claim).
 	endpointDown []chain.EndpointHealth
-	config  string
-	team    string
-	json    bool
-	yes     bool
+	config       string
+	team         string
+	json         bool
+	yes          bool
 
 	journalPath string
 	quorum      int
