@@ -27,8 +27,8 @@ func TestBoundedInput(t *testing.T) {
 		{"plan /dev/zero", []string{"--url", dead, "perms", "apply", "/dev/zero", "--signer", "yubikey:slot=9c"}, exitUsage, "larger than"},
 		{"actions /dev/zero", []string{"--url", dead, "msig", "propose", "--proposer", "alice", "--actions", "/dev/zero"}, exitUsage, "larger than"},
 		{"tx /dev/zero", []string{"--url", dead, "--chain-id", strings.Repeat("ab", 32), "tx", "sign", "/dev/zero", "--signer", "yubikey:slot=9c"}, exitUsage, "larger than"},
-		{"quorum 0", []string{"--url", dead, "--quorum", "0", "perms", "show", "bpteam111111"}, exitUsage, "--quorum 0"},
-		{"quorum -3", []string{"--url", dead, "--quorum", "-3", "perms", "show", "bpteam111111"}, exitUsage, "--quorum -3"},
+		{"quorum 0", []string{"--url", dead, "--quorum", "0", "perms", "show", "bpteam111111"}, exitUsage, `"0" for "--quorum"`},
+		{"quorum -3", []string{"--url", dead, "--quorum", "-3", "perms", "show", "bpteam111111"}, exitUsage, `"-3" for "--quorum"`},
 		{"retries -1", []string{"--url", dead, "claim", "bpteam111111", "--signer", "yubikey:slot=9c", "--retries", "-1"}, exitUsage, "--retries"},
 		{"team ALICE@active", []string{"--url", dead, "--team", upper, "policy", "check", "bpteam111111"}, exitUsage, "chain names"},
 	} {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/bpkeys/bpkeys/chain"
@@ -38,9 +40,6 @@ func (a *app) chainEndpoints() []string {
 // chainEndpoints returns them, pinned to --chain-id when given. Failovers
 // are reported on stderr.
 func (a *app) chainClient() (*chain.Client, error) {
-	if a.quorum < 1 {
-		return nil, usageErr("--quorum %d: the number of endpoints that must agree is at least 1", a.quorum)
-	}
 	opts := chain.Options{
 		URLs: a.chainEndpoints(),
 		Down: a.endpointDown,
@@ -68,3 +67,25 @@ func (a *app) chainClient() (*chain.Client, error) {
 	}
 	return c, nil
 }
+
+// atLeastOne is an int flag that refuses values below 1 (--quorum 0 is a
+// usage error, never silently 1).
+type atLeastOne struct{ p *int }
+
+func (v atLeastOne) String() string {
+	if v.p == nil {
+		return "1"
+	}
+	return strconv.Itoa(*v.p)
+}
+
+func (v atLeastOne) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q: expected a whole number of at least 1", s)
+	}
+	*v.p = n
+	return nil
+}
+
+func (atLeastOne) Type() string { return "int" }
