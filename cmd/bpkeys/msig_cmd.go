@@ -136,6 +136,9 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			}
 			req.Holders = msigHolders(t)
 			b, err := proposals.Build(ctx, cl, req)
+			if errors.Is(err, proposals.ErrDuplicate) {
+				return withCode(exitRefused, err)
+			}
 			if err != nil {
 				return err
 			}

@@ -284,7 +284,14 @@ func msigDevicesChild(t *testing.T) {
 		e.t = t
 		file := e.writeRotation("w1", e.pubs["alice"])
 		other := e.writeRotation("w2", e.pubs["carol"])
-		e.mustRun("--yes", "msig", "propose", "--proposer", "alice", "--actions", file, "--name", "wrong", "--signer", e.alice)
+		// The same rotation is already proposed as alice/swap: refused,
+		// naming it, unless meant.
+		before := e.journalLines()
+		code, _, errOut := e.run("--yes", "msig", "propose", "--proposer", "alice", "--actions", file, "--name", "wrong", "--signer", e.alice)
+		if code != exitRefused || !strings.Contains(errOut, "as alice/swap") || e.journalLines() != before {
+			t.Fatalf("duplicate propose: exit %d: %s", code, errOut)
+		}
+		e.mustRun("--yes", "msig", "propose", "--proposer", "alice", "--actions", file, "--name", "wrong", "--signer", e.alice, "--allow-duplicate")
 		// Replaced after the signature: only the chain can notice.
 		msigHooks.beforePush = func() {
 			msigHooks.beforePush = nil
@@ -292,7 +299,7 @@ func msigDevicesChild(t *testing.T) {
 			e.mustRun("--yes", "msig", "propose", "--proposer", "alice", "--actions", other, "--name", "wrong", "--signer", e.alice)
 		}
 		t.Cleanup(func() { msigHooks.beforePush = nil })
-		code, _, errOut := e.run("--yes", "msig", "approve", "alice", "wrong", "--as", "bob@active", "--signer", e.bob)
+		code, _, errOut = e.run("--yes", "msig", "approve", "alice", "wrong", "--as", "bob@active", "--signer", e.bob)
 		if code != exitRefused || !strings.Contains(errOut, "the chain refused the approval") || !strings.Contains(errOut, "hash mismatch") {
 			t.Fatalf("wrong hash: exit %d: %s", code, errOut)
 		}
