@@ -615,12 +615,21 @@ func BPayLinked(ctx context.Context, c Chain, account, perm string) (bool, error
 	if !reported {
 		return true, nil
 	}
+	for _, l := range acct.EosioAnyLinkedActions {
+		if l.Account == string(contracts.BPay) && (l.Action == "claimrewards" || l.Action == "") {
+			linked[l.Action] = "eosio.any"
+		}
+	}
+	// nodeos looks for the action's own link first, then the contract's.
 	min, ok := linked["claimrewards"]
 	if !ok {
 		min, ok = linked[""]
 	}
 	if !ok {
 		return false, nil
+	}
+	if min == "eosio.any" {
+		return true, nil // any permission of the account may sign it
 	}
 	for p, n := min, 0; p != "" && n < 64; p, n = parent[p], n+1 {
 		if p == perm {
