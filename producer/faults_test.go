@@ -152,3 +152,53 @@ func TestClaimBPayUnlinked(t *testing.T) {
 		t.Fatal("warned again in the same process")
 	}
 }
+
+// accountChain answers get_account with a fixed account (the rest of the
+// Chain is unused by BPayLinked). A fake, for the link rule alone over
+// shapes the devchain's genesis cannot state (eosio.any links, a node that
+// does not report links); TestClaimBPayUnlinked runs it on the devchain.
+type accountChain struct {
+	Chain
+	acct *chain.Account
+}
+
+func (a accountChain) GetAccount(context.Context, string) (*chain.Account, error) { return a.acct, nil }
+
+// BPayLinked follows nodeos: the action's own link, else the contract's,
+// else active; the signing permission must be the linked one or an
+// ancestor of it; eosio.any lets any permission sign.
+func TestBPayLinked(t *testing.T) {
+	bpay := func(action string) []chain.LinkedAction {
+		return []chain.LinkedAction{{Account: "eosio.bpay", Action: action}}
+	}
+	perms := func(claimLinks, subLinks []chain.LinkedAction) []chain.Permission {
+		return []chain.Permission{
+			{PermName: "owner", LinkedActions: []chain.LinkedAction{}},
+			{PermName: "active", Parent: "owner", LinkedActions: []chain.LinkedAction{}},
+			{PermName: "claim", Parent: "active", LinkedActions: claimLinks},
+			{PermName: "sub", Parent: "claim", LinkedActions: subLinks},
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		acct chain.Account
+		perm string
+		want bool
+	}{
+		{"linked to claim", chain.Account{Permissions: perms(bpay("claimrewards"), []chain.LinkedAction{})}, "claim", true},
+		{"whole contract linked to claim", chain.Account{Permissions: perms(bpay(""), []chain.LinkedAction{})}, "claim", true},
+		{"not linked", chain.Account{Permissions: perms([]chain.LinkedAction{{Account: "eosio", Action: "claimrewards"}}, []chain.LinkedAction{})}, "claim", false},
+		{"linked to a child of claim", chain.Account{Permissions: perms([]chain.LinkedAction{}, bpay("claimrewards"))}, "claim", true},
+		{"linked to claim, signed by its child", chain.Account{Permissions: perms(bpay("claimrewards"), []chain.LinkedAction{})}, "sub", false},
+		{"active signs an unlinked action", chain.Account{Permissions: perms([]chain.LinkedAction{}, []chain.LinkedAction{})}, "active", true},
+		{"eosio.any", chain.Account{Permissions: perms([]chain.LinkedAction{}, []chain.LinkedAction{}), EosioAnyLinkedActions: bpay("claimrewards")}, "claim", true},
+		{"action link wins over eosio.any for the contract", chain.Account{Permissions: perms([]chain.LinkedAction{}, bpay("claimrewards")), EosioAnyLinkedActions: bpay("")}, "sub", true},
+		{"links not reported (old nodeos)", chain.Account{Permissions: []chain.Permission{{PermName: "claim", Parent: "active"}}}, "claim", true},
+	} {
+		acct := tc.acct
+		got, err := BPayLinked(context.Background(), accountChain{acct: &acct}, team, tc.perm)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v %v, want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
