@@ -187,7 +187,7 @@ func (b *tuiBackend) Tree(ctx context.Context, account string) (*tui.TreeView, e
 	if err != nil {
 		return nil, err
 	}
-	conn, _ := b.connected(ctx)
+	conn, devErrs := b.connected(ctx)
 	v := &tui.TreeView{Account: acct.Name, LinksUnknown: acct.LinksUnknown}
 	for _, p := range acct.Permissions {
 		n := tui.PermNode{Name: p.Name, Parent: p.Parent, Depth: acct.Depth(p.Name), Threshold: p.Auth.Threshold}
@@ -220,8 +220,18 @@ func (b *tuiBackend) Tree(ctx context.Context, account string) (*tui.TreeView, e
 	for _, l := range acct.AnyLinks {
 		v.AnyLinks = append(v.AnyLinks, l.String())
 	}
-	v.Findings = tuiFindings(policies.BuiltIn(w, acct.Name, b.team))
+	v.Findings = append(tuiFindings(policies.BuiltIn(w, acct.Name, b.team)), deviceFindings(devErrs)...)
 	return v, nil
+}
+
+// deviceFindings shows devices that could not be read as warnings: their
+// keys are not marked as connected, which is not the same as absent.
+func deviceFindings(errs []string) []tui.Finding {
+	var out []tui.Finding
+	for _, e := range errs {
+		out = append(out, tui.Finding{Severity: tui.SeverityWarning, Rule: "devices", Message: "could not be read (its keys are not shown as connected): " + e})
+	}
+	return out
 }
 
 func tuiFindings(fs []permissions.Finding) []tui.Finding {
@@ -312,8 +322,9 @@ func (b *tuiBackend) Plan(ctx context.Context, req tui.PlanRequest) (*tui.PlanVi
 	if v.Refused {
 		v.RefusedReason = refusedReason(p, fs)
 	} else {
-		keys, _ := b.signingKeys(ctx)
+		keys, devErrs := b.signingKeys(ctx)
 		v.Direct, v.DirectWith = planDirect(p, w, keys)
+		v.Findings = append(v.Findings, deviceFindings(devErrs)...)
 	}
 	return v, nil
 }
