@@ -40,11 +40,19 @@ func (a *app) saveEndpointHealth(path string, hs []chain.EndpointHealth) {
 	if err == nil {
 		err = os.MkdirAll(filepath.Dir(path), 0o700)
 	}
+	var tmp *os.File
 	if err == nil {
-		tmp := path + ".tmp"
-		if err = os.WriteFile(tmp, b, 0o600); err == nil {
-			err = os.Rename(tmp, path)
+		tmp, err = os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	}
+	if err == nil {
+		_, err = tmp.Write(b)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
 		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		os.Remove(tmp.Name())
 	}
 	if err != nil {
 		a.info("warning: keeping endpoint health for the next run: %v", err)

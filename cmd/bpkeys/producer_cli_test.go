@@ -463,3 +463,44 @@ func TestClaimDaemonCLI(t *testing.T) {
 		t.Fatalf("metrics %+v", m)
 	}
 }
+
+// Three `bpkeys claim` runs at once for one account: one claims, the
+// others say another run claimed (or that it is not yet time); every line
+// is whole, and the metrics count one claim.
+func TestClaimCLIThreeConcurrent(t *testing.T) {
+	cc := newCLIChain(t)
+	metrics := filepath.Join(t.TempDir(), "bpkeys_claim.prom")
+	var wg sync.WaitGroup
+	outs := make([]string, 3)
+	codes := make([]int, 3)
+	for i := range outs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i], outs[i], _ = cc.run(t, context.Background(), "", "claim", cliTeam, "--signer", hsmClaim, "--metrics", metrics)
+		}(i)
+	}
+	wg.Wait()
+	claimed := 0
+	for i, out := range outs {
+		switch {
+		case codes[i] != 0:
+			t.Fatalf("run %d: exit %d: %s", i, codes[i], out)
+		case strings.HasPrefix(out, "bpteam111111: claimed 250.0000 EOS from eosio, eosio.bpay in transaction "):
+			claimed++
+		case strings.HasPrefix(out, "bpteam111111: claimed by another run"), strings.HasPrefix(out, "bpteam111111: not yet"):
+		default:
+			t.Fatalf("run %d: %q", i, out)
+		}
+	}
+	if claimed != 1 {
+		t.Fatalf("%d runs say they claimed:\n%s", claimed, strings.Join(outs, ""))
+	}
+	m, err := producer.LoadMetrics(metrics, cliTeam)
+	if err != nil || m.Claims != 1 || m.NoOps != 2 {
+		t.Fatalf("metrics %+v %v", m, err)
+	}
+	if n := len(cc.journalEntries(t)); n != 1 {
+		t.Fatalf("journal %d", n)
+	}
+}
