@@ -12,6 +12,7 @@ import (
 	eos "github.com/eoscanada/eos-go"
 
 	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/devchain/demokeys"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/permissions"
@@ -101,7 +102,7 @@ func (b *tuiBackend) Overview(ctx context.Context) (*tui.Overview, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			eps[i] = tui.Endpoint{URL: u}
+			eps[i] = tui.Endpoint{URL: redact.URL(u)}
 			c, err := chain.New(chain.Options{URLs: []string{u}})
 			if err != nil {
 				eps[i].Error = err.Error()
