@@ -12,9 +12,9 @@ import (
 	eos "github.com/eoscanada/eos-go"
 
 	"github.com/bpkeys/bpkeys/chain"
-	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/devchain/demokeys"
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/producer"
