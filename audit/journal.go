@@ -72,6 +72,9 @@ func DefaultPath() string {
 // Open prepares the journal at path, creating its directory (0700) when
 // needed. The file itself is created at the first Append, mode 0600.
 func Open(path string) (*Journal, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // a seal records where the old segment went
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the journal directory: %w", err)
 	}
