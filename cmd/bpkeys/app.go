@@ -13,6 +13,7 @@ import (
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // Exit codes, as documented in the README.
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
+	case txflow.IsRefused(err):
+		return exitRefused // the signing gate refused: nothing was signed
 	case errors.As(err, &disagree):
 		return exitRefused // endpoints disagree about what would be signed
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):

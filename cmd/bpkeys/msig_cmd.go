@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // msigCommands are the eosio.msig commands (propose, list, inbox, review,
@@ -64,7 +64,7 @@ func (a *app) readForReview(ctx context.Context, cl *chain.Client, proposer, nam
 	if err != nil {
 		return nil, err
 	}
-	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{Policy: msigPolicyCheck(t, nil)})
+	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{Policy: txflow.Judge{Team: t}.ReviewCheck()})
 }
 
 func newMsigProposeCmd(a *app) *cobra.Command {
@@ -113,13 +113,18 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 				}
 				req.Requested = ls
 			}
-			body, err := os.ReadFile(file)
+			body, err := readLimited(file)
 			if err != nil {
 				return usageErr("%v", err)
 			}
 			cl, err := a.chainClient()
 			if err != nil {
 				return err
+			}
+			if plan != "" {
+				if err := a.checkPlanFile(ctx, cl, body); err != nil {
+					return err
+				}
 			}
 			abis := proposals.NewABIs(cl)
 			if req.Actions, err = proposals.ParseActions(ctx, abis, body); err != nil {
@@ -138,11 +143,11 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			for _, l := range b.Requested {
 				preview.Requested = append(preview.Requested, proposals.Approval{Level: l})
 			}
-			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis, Policy: msigPolicyCheck(t, nil)})
+			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis, Policy: txflow.Judge{Team: t}.ReviewCheck()})
 			if err != nil {
 				return err
 			}
-			sreq := proposeRequest(b)
+			sreq := proposeRequest(cl, b)
 			sreq.signers = signers
 			sreq.show = func() {
 				r.WriteText(a.stderr)
@@ -507,7 +512,7 @@ func simpleMsigCmd(a *app, use, short string, defaultToProposer bool, build func
 			}
 			verb := strings.Fields(use)[0]
 			p := r.Proposal
-			req := simpleMsigRequest(verb, p, act)
+			req := simpleMsigRequest(cl, verb, p, act, level)
 			req.signers, req.show = signers, func() { r.WriteText(a.stderr) }
 			sent, err := a.msigSign(ctx, cl, req)
 			if err != nil {
@@ -599,14 +604,39 @@ func newMsigInvalidateCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// proposeRequest signs eosio.msig::propose of a built proposal.
-func proposeRequest(b *proposals.Built) msigSignRequest {
-	return msigSignRequest{note: fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash), actions: []*eos.Action{b.Propose}}
+// proposeRequest signs eosio.msig::propose of a built proposal and reads
+// it back.
+func proposeRequest(cl proposals.Chain, b *proposals.Built) msigSignRequest {
+	return msigSignRequest{
+		note: fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash), actions: []*eos.Action{b.Propose},
+		readBack: func(ctx context.Context) error { return proposals.ConfirmProposed(ctx, cl, b.Proposer, b.Name, b.Hash) },
+	}
 }
 
-// simpleMsigRequest signs unapprove, cancel or exec (verb) of p.
-func simpleMsigRequest(verb string, p *proposals.Proposal, act *eos.Action) msigSignRequest {
-	return msigSignRequest{note: fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash), actions: []*eos.Action{act}}
+// simpleMsigRequest signs unapprove, cancel or exec (verb) of p as level
+// and reads the effect back.
+func simpleMsigRequest(cl proposals.Chain, verb string, p *proposals.Proposal, act *eos.Action, level eos.PermissionLevel) msigSignRequest {
+	req := msigSignRequest{note: fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash), actions: []*eos.Action{act}}
+	switch verb {
+	case "unapprove":
+		req.readBack = func(ctx context.Context) error {
+			return proposals.ConfirmApproval(ctx, cl, p.Proposer, p.Name, level, false)
+		}
+	case "cancel", "exec":
+		req.readBack = func(ctx context.Context) error { return proposals.ConfirmGone(ctx, cl, p.Proposer, p.Name) }
+	}
+	return req
+}
+
+// checkPlanFile holds a plan given to msig propose to what perms apply
+// holds it to: its actions are what its edits produce, on this chain.
+func (a *app) checkPlanFile(ctx context.Context, cl *chain.Client, body []byte) error {
+	chainID, err := cl.ChainID(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = txflow.ReadPlan(body, chainID, nil)
+	return err
 }
 
 // approveRequest is the approval of p as level, pinned to the hash of the
@@ -639,6 +669,9 @@ func (a *app) approveRequest(ctx context.Context, cl *chain.Client, p *proposals
 	return msigSignRequest{
 		note:    proposals.ApprovalNote(p.Proposer, p.Name, p.Hash),
 		actions: []*eos.Action{act},
+		readBack: func(ctx context.Context) error {
+			return proposals.ConfirmApproval(ctx, cl, p.Proposer, p.Name, level, true)
+		},
 		recheck: func(ctx context.Context) error {
 			again, err := proposals.Read(ctx, cl, p.Proposer, p.Name)
 			if errors.Is(err, proposals.ErrNotFound) {
