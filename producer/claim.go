@@ -338,6 +338,9 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 	prep, err := g.Prepare(ctx, txflow.Job{
 		Note: "claimrewards " + c.Account, Stages: [][]*eos.Action{acts}, Expiration: c.Expiration,
 		Avail: pubKeys(signers), Refreeze: true,
+		OnRefreeze: func() {
+			lg.Info("the HSM signs deterministically and this digest had no canonical signature: expiration moved one second earlier, signing again", "account", c.Account)
+		},
 	})
 	if err != nil {
 		if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {

@@ -56,12 +56,21 @@ func Effects(ctx context.Context, c proposals.Chain, actions []proposals.Action)
 
 func effects(ctx context.Context, c proposals.Chain, actions []proposals.Action, via string, depth int) ([]Effect, error) {
 	var out []Effect
+	proposed := map[string]bool{}
 	for _, a := range actions {
 		out = append(out, Effect{Via: via, Action: a})
 		if a.Account != proposals.Msig {
 			continue
 		}
+		if name, ok := proposalOf(a); ok && proposed[name] && a.Name != "propose" {
+			// Approved or executed in the transaction that proposes it:
+			// its actions were followed from the propose.
+			continue
+		}
 		inner, name, err := innerOf(ctx, c, a)
+		if a.Name == "propose" {
+			proposed[name] = true
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -78,6 +87,18 @@ func effects(ctx context.Context, c proposals.Chain, actions []proposals.Action,
 		out = append(out, more...)
 	}
 	return out, nil
+}
+
+// proposalOf names the proposal an eosio.msig action refers to.
+func proposalOf(a proposals.Action) (string, bool) {
+	var who struct {
+		Proposer     eos.AccountName
+		ProposalName eos.Name
+	}
+	if err := eos.NewDecoder(a.Data).Decode(&who); err != nil {
+		return "", false
+	}
+	return string(who.Proposer) + "/" + string(who.ProposalName), true
 }
 
 // innerOf returns the transaction an eosio.msig action proposes, approves

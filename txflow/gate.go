@@ -53,6 +53,8 @@ type Job struct {
 	// earlier when a deterministic-nonce device has no canonical K1
 	// signature for a digest. Never for a job a person confirmed.
 	Refreeze bool
+	// OnRefreeze is told each time Refreeze moved the expiration.
+	OnRefreeze func()
 }
 
 // Gate is the one way bpkeys signs.
@@ -331,6 +333,9 @@ func (g *Gate) signStage(ctx context.Context, p *Prepared, st *Stage, signers []
 		// moves its expiration one second earlier (never later).
 		if st.Frozen, err = st.Frozen.earlier(); err != nil {
 			return nil, err
+		}
+		if p.job.OnRefreeze != nil {
+			p.job.OnRefreeze()
 		}
 	}
 	if g.BeforePush != nil {

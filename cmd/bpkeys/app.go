@@ -81,9 +81,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "bpkeys: "+err.Error())
+	return exitCode(ctx, err)
+}
+
+// exitCode maps an error to the process exit code the README documents.
+func exitCode(ctx context.Context, err error) int {
 	var ee *exitError
 	var disagree *chain.DisagreementError
 	switch {
+	case err == nil:
+		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
 	case txflow.IsRefused(err):

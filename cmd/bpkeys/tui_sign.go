@@ -286,7 +286,7 @@ func (b *tuiBackend) Sign(ctx context.Context, p *tui.SignPreview, pins []string
 // jobPreview fills a preview from a prepared job: every line the gate
 // shows, decoded from the frozen bytes.
 func jobPreview(p *txflow.Prepared, extra ...string) *tui.SignPreview {
-	pv := &tui.SignPreview{ChainID: p.ChainName + " " + p.ChainID.String(), Digest: strings.Join(p.Digests(), ", "), Expiration: p.Expiration()}
+	pv := &tui.SignPreview{ChainID: p.ChainID.String(), Digest: strings.Join(p.Digests(), ", "), Expiration: p.Expiration()}
 	pv.Actions = append(extra, p.Lines()...)
 	return pv
 }
