@@ -137,7 +137,7 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceErrors: true,
 	}
 	f := root.PersistentFlags()
-	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; default http://127.0.0.1:8888)")
+	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; no default: name the chain you mean)")
 	f.StringVar(&a.chainID, "chain-id", "", "refuse endpoints on any other chain (64 hex digits)")
 	f.IntVar(&a.quorum, "quorum", 1, "endpoints that must give the same answer for reads that decide what gets signed")
 	f.StringVar(&a.config, "config", "", "config file (default $XDG_CONFIG_HOME/bpkeys/config.yaml)")
