@@ -25,7 +25,6 @@ import (
 // rewards (since the 2024 tokenomics change).
 const EOSMainnetChainID = "aca376f206b8fc25a6ed44dbdc66547c36c6c33e3a119ffbeaef943642f0e906"
 
-
 // AlreadyClaimedMessage is eosio::claimrewards's assertion for a claim
 // within 24 hours of the last (eosio_assert_message_exception, 3050003).
 const AlreadyClaimedMessage = "already claimed rewards within past day"
