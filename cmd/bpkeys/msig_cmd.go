@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +10,6 @@ import (
 	eos "github.com/eoscanada/eos-go"
 	"github.com/spf13/cobra"
 
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
@@ -147,8 +145,7 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sreq := proposeRequest(cl, b)
-			sreq.signers = signers
+			sreq := msigSignRequest{job: txflow.ProposeJob(cl, b), signers: signers}
 			sreq.show = func() {
 				r.WriteText(a.stderr)
 				for _, n := range b.Notes {
@@ -296,7 +293,13 @@ func newMsigInboxCmd(a *app) *cobra.Command {
 					return usageErr("no --as and no key on a connected YubiKey or HSM: say who you approve as with --as ACTOR@PERM")
 				}
 				accts := proposals.NewAccounts(cl)
-				mine = func(l eos.PermissionLevel) bool { return msigKeysSatisfy(ctx, accts, l, keys) }
+				mine = func(l eos.PermissionLevel) bool {
+					ok, err := proposals.KeysSatisfy(ctx, accts, l, keys)
+					if err != nil {
+						a.info("warning: %v (counted as not yours)", err)
+					}
+					return ok
+				}
 			}
 			items, err := proposals.Inbox(ctx, cl, mine, proposals.InboxOptions{IncludeExpired: expired})
 			if err != nil {
@@ -346,27 +349,6 @@ func (a *app) msigPresentKeys(ctx context.Context) []signer.PublicKey {
 		}
 	}
 	return keys
-}
-
-// msigKeysSatisfy reports whether keys alone reach the threshold of l.
-func msigKeysSatisfy(ctx context.Context, accts *proposals.Accounts, l eos.PermissionLevel, keys []signer.PublicKey) bool {
-	acct, err := accts.Get(ctx, string(l.Actor))
-	if err != nil || acct == nil {
-		return false
-	}
-	p := acct.Permission(string(l.Permission))
-	if p == nil {
-		return false
-	}
-	var w uint32
-	for _, kw := range p.RequiredAuth.Keys {
-		for _, k := range keys {
-			if kw.Unsupported == "" && kw.Key == k {
-				w += uint32(kw.Weight)
-			}
-		}
-	}
-	return w >= p.RequiredAuth.Threshold
 }
 
 func newMsigReviewCmd(a *app) *cobra.Command {
@@ -444,11 +426,11 @@ func newMsigApproveCmd(a *app) *cobra.Command {
 			if pinned != nil && *pinned != p.Hash {
 				return withCode(exitRefused, fmt.Errorf("%s/%s now holds a transaction with hash %s, not the %s you reviewed: it was replaced; review it again (nothing was signed)", p.Proposer, p.Name, p.Hash, *pinned))
 			}
-			req, err := a.approveRequest(ctx, cl, p, level, allowReplaced)
+			job, err := a.approveJob(ctx, cl, p, level, allowReplaced)
 			if err != nil {
 				return err
 			}
-			req.signers = signers
+			req := msigSignRequest{job: job, signers: signers}
 			req.show = func() {
 				r.WriteText(a.stderr)
 				a.info("\nApproving %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
@@ -512,8 +494,7 @@ func simpleMsigCmd(a *app, use, short string, defaultToProposer bool, build func
 			}
 			verb := strings.Fields(use)[0]
 			p := r.Proposal
-			req := simpleMsigRequest(cl, verb, p, act, level)
-			req.signers, req.show = signers, func() { r.WriteText(a.stderr) }
+			req := msigSignRequest{job: txflow.MsigJob(cl, verb, p, act, level), signers: signers, show: func() { r.WriteText(a.stderr) }}
 			sent, err := a.msigSign(ctx, cl, req)
 			if err != nil {
 				return err
@@ -579,8 +560,7 @@ func newMsigInvalidateCmd(a *app) *cobra.Command {
 				return err
 			}
 			sent, err := a.msigSign(ctx, cl, msigSignRequest{
-				note:    fmt.Sprintf("msig invalidate %s", level.Actor),
-				actions: []*eos.Action{act},
+				job:     txflow.Job{Note: fmt.Sprintf("msig invalidate %s", level.Actor), Stages: [][]*eos.Action{{act}}},
 				signers: signers,
 				show: func() {
 					a.info("Every approval %s gave before now stops counting, on every proposal.", level.Actor)
@@ -604,30 +584,6 @@ func newMsigInvalidateCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// proposeRequest signs eosio.msig::propose of a built proposal and reads
-// it back.
-func proposeRequest(cl proposals.Chain, b *proposals.Built) msigSignRequest {
-	return msigSignRequest{
-		note: fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash), actions: []*eos.Action{b.Propose},
-		readBack: func(ctx context.Context) error { return proposals.ConfirmProposed(ctx, cl, b.Proposer, b.Name, b.Hash) },
-	}
-}
-
-// simpleMsigRequest signs unapprove, cancel or exec (verb) of p as level
-// and reads the effect back.
-func simpleMsigRequest(cl proposals.Chain, verb string, p *proposals.Proposal, act *eos.Action, level eos.PermissionLevel) msigSignRequest {
-	req := msigSignRequest{note: fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash), actions: []*eos.Action{act}}
-	switch verb {
-	case "unapprove":
-		req.readBack = func(ctx context.Context) error {
-			return proposals.ConfirmApproval(ctx, cl, p.Proposer, p.Name, level, false)
-		}
-	case "cancel", "exec":
-		req.readBack = func(ctx context.Context) error { return proposals.ConfirmGone(ctx, cl, p.Proposer, p.Name) }
-	}
-	return req
-}
-
 // checkPlanFile holds a plan given to msig propose to what perms apply
 // holds it to: its actions are what its edits produce, on this chain.
 func (a *app) checkPlanFile(ctx context.Context, cl *chain.Client, body []byte) error {
@@ -639,57 +595,15 @@ func (a *app) checkPlanFile(ctx context.Context, cl *chain.Client, body []byte) 
 	return err
 }
 
-// approveRequest is the approval of p as level, pinned to the hash of the
-// proposal as read: refused when bpkeys approved another hash under this
-// proposer and name before (unless allowReplaced), re-read right before
-// the signature and refused when it changed, and a chain's hash mismatch
-// reported as a replacement. The CLI and the TUI both sign it.
-func (a *app) approveRequest(ctx context.Context, cl *chain.Client, p *proposals.Proposal, level eos.PermissionLevel, allowReplaced bool) (msigSignRequest, error) {
+// approveJob is txflow.ApproveJob with this run's journal and chain id.
+func (a *app) approveJob(ctx context.Context, cl *chain.Client, p *proposals.Proposal, level eos.PermissionLevel, allowReplaced bool) (txflow.Job, error) {
 	chainID, err := cl.ChainID(ctx)
 	if err != nil {
-		return msigSignRequest{}, err
+		return txflow.Job{}, err
 	}
-	if !allowReplaced {
-		j, err := a.journal()
-		if err != nil {
-			return msigSignRequest{}, err
-		}
-		entries, err := j.Entries()
-		if err != nil && !errors.Is(err, audit.ErrNoJournal) {
-			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w", err))
-		}
-		if err := proposals.CheckReplaced(entries, chainID.String(), p.Proposer, p.Name, p.Hash); err != nil {
-			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("%w (nothing was signed)", err))
-		}
-	}
-	act, err := proposals.ApproveAction(p, level)
+	j, err := a.journal()
 	if err != nil {
-		return msigSignRequest{}, err
+		return txflow.Job{}, err
 	}
-	return msigSignRequest{
-		note:    proposals.ApprovalNote(p.Proposer, p.Name, p.Hash),
-		actions: []*eos.Action{act},
-		readBack: func(ctx context.Context) error {
-			return proposals.ConfirmApproval(ctx, cl, p.Proposer, p.Name, level, true)
-		},
-		recheck: func(ctx context.Context) error {
-			again, err := proposals.Read(ctx, cl, p.Proposer, p.Name)
-			if errors.Is(err, proposals.ErrNotFound) {
-				return withCode(exitRefused, fmt.Errorf("%s/%s was cancelled or executed after it was shown: nothing was signed", p.Proposer, p.Name))
-			}
-			if err != nil {
-				return err
-			}
-			if !proposals.Same(p, again) {
-				return withCode(exitRefused, fmt.Errorf("%s/%s changed after it was shown (hash %s, now %s): it was replaced; nothing was signed; review it again", p.Proposer, p.Name, p.Hash, again.Hash))
-			}
-			return nil
-		},
-		mapErr: func(err error) error {
-			if chain.IsCode(err, 3230001) || strings.Contains(err.Error(), "hash mismatch") {
-				return withCode(exitRefused, fmt.Errorf("the chain refused the approval: %s/%s no longer holds the transaction with hash %s that was shown and signed (it was replaced in the meantime); nothing was approved; review it again: %w", p.Proposer, p.Name, p.Hash, err))
-			}
-			return nil
-		},
-	}, nil
+	return txflow.ApproveJob(ctx, cl, j, chainID.String(), p, level, allowReplaced)
 }

@@ -19,25 +19,13 @@ var msigHooks struct {
 	beforePush   func()
 }
 
-// msigSignRequest is one transaction a msig command signs and sends.
+// msigSignRequest is one transaction a msig command signs and sends: the
+// gate's job, the --signer references, and what the command shows first.
 type msigSignRequest struct {
-	note    string
-	actions []*eos.Action
+	job     txflow.Job
 	signers []string
 	// show writes what is about to be signed (on stderr).
 	show func()
-	// recheck runs after confirmation and before the signature: an error
-	// stops everything, nothing is signed.
-	recheck func(ctx context.Context) error
-	// readBack confirms the effect on chain after the push.
-	readBack func(ctx context.Context) error
-	// mapErr rewrites a signing or push error (nil keeps it).
-	mapErr func(error) error
-}
-
-// job is the request as the gate takes it.
-func (req msigSignRequest) job() txflow.Job {
-	return txflow.Job{Note: req.note, Stages: [][]*eos.Action{req.actions}, Recheck: req.recheck, ReadBack: req.readBack, MapErr: req.mapErr}
 }
 
 // msigSent is what a signing command reports.
@@ -65,7 +53,7 @@ func (a *app) msigSign(ctx context.Context, cl *chain.Client, req msigSignReques
 	if err != nil {
 		return nil, err
 	}
-	job := req.job()
+	job := req.job
 	job.Avail = pubsOf(signers)
 	if req.show != nil {
 		req.show()

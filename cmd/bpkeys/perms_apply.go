@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -77,28 +76,6 @@ func keysText(keys []signer.PublicKey, label func(signer.PublicKey) string) stri
 	return strings.Join(s, ", ")
 }
 
-// permsCheckSigners verifies that the signers' keys alone satisfy every
-// authorization the plan declares (stage 1 against the chain as it is,
-// later stages against the planned tree), and says who else is needed.
-func permsCheckSigners(p *permissions.Plan, w *permissions.World, keys []signer.PublicKey, holderOf permissions.HolderFunc) error {
-	after := w.With(p.After)
-	for _, act := range p.Actions {
-		world := w
-		if act.Stage > 0 {
-			world = after
-		}
-		for _, l := range act.Authorization {
-			if world.Satisfied(l, keys) {
-				continue
-			}
-			sets, _ := world.MinimalHolderSets(l, holderOf, 5)
-			return fmt.Errorf("the --signer keys cannot satisfy %s, which %s needs; it takes %s: %w", l, act.Summary, setsText(sets, false), errSignersShort)
-		}
-	}
-	return nil
-}
-
-var errSignersShort = errors.New("connect the devices of one of these sets and pass their --signer references")
 
 // permsApply checks the plan file against its edits and the chain, the
 // account against the plan (drift), the rules and the signers, then signs
@@ -205,7 +182,7 @@ func (a *app) permsJudge(ctx context.Context, c *chain.Client, p *permissions.Pl
 	if err := permsVerdict(p.Findings, "this plan"); err != nil {
 		return err
 	}
-	return permsCheckSigners(p, w, keys, t.Holder)
+	return p.CheckSigners(w, keys, t.Holder)
 }
 
 func indent(ls []string) []string {

@@ -328,14 +328,8 @@ func (b *tuiBackend) jobSign(g *txflow.Gate, p *txflow.Prepared, notes func() []
 }
 
 // levelFor is the first of candidates whose authority the keys satisfy.
-func (b *tuiBackend) levelFor(ctx context.Context, candidates []eos.PermissionLevel, avail []signer.PublicKey) (eos.PermissionLevel, bool) {
-	accts := proposals.NewAccounts(b.client)
-	for _, l := range candidates {
-		if msigKeysSatisfy(ctx, accts, l, avail) {
-			return l, true
-		}
-	}
-	return eos.PermissionLevel{}, false
+func (b *tuiBackend) levelFor(ctx context.Context, candidates []eos.PermissionLevel, avail []signer.PublicKey) (eos.PermissionLevel, bool, error) {
+	return proposals.FirstSatisfied(ctx, proposals.NewAccounts(b.client), candidates, avail)
 }
 
 func levels(as []proposals.Approval) []eos.PermissionLevel {
@@ -356,7 +350,7 @@ func (b *tuiBackend) prepareMsig(ctx context.Context, req tui.SignRequest, avail
 	}
 	p := r.Proposal
 	var (
-		sreq  msigSignRequest
+		job   txflow.Job
 		level eos.PermissionLevel
 		ok    bool
 		note  string
@@ -369,44 +363,49 @@ func (b *tuiBackend) prepareMsig(ctx context.Context, req tui.SignRequest, avail
 		if req.Hash != p.Hash.String() {
 			return nil, nil, nil, withCode(exitRefused, fmt.Errorf("%s/%s now holds a transaction with hash %s, not the %s you reviewed: it was replaced; review it again (nothing was signed)", p.Proposer, p.Name, p.Hash, req.Hash))
 		}
-		if level, ok = b.levelFor(ctx, levels(p.Requested), avail); !ok {
+		if level, ok, err = b.levelFor(ctx, levels(p.Requested), avail); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
 			return nil, nil, nil, fmt.Errorf("the keys connected now satisfy none of the approvals still requested (%s)", msigJoinLevels(levels(p.Requested)))
 		}
-		if sreq, err = b.a.approveRequest(ctx, b.client, p, level, false); err != nil {
+		if job, err = b.a.approveJob(ctx, b.client, p, level, false); err != nil {
 			return nil, nil, nil, err
 		}
 		note = fmt.Sprintf("approved %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
 	case tui.SignUnapprove:
-		if level, ok = b.levelFor(ctx, levels(p.Provided), avail); !ok {
+		if level, ok, err = b.levelFor(ctx, levels(p.Provided), avail); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
 			return nil, nil, nil, fmt.Errorf("the keys connected now gave none of the approvals provided (%s)", msigJoinLevels(levels(p.Provided)))
 		}
 		act, err := proposals.UnapproveAction(p, level)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sreq, note = simpleMsigRequest(b.client, "unapprove", p, act, level), fmt.Sprintf("withdrew the approval of %s@%s", level.Actor, level.Permission)
+		job, note = txflow.MsigJob(b.client, "unapprove", p, act, level), fmt.Sprintf("withdrew the approval of %s@%s", level.Actor, level.Permission)
 	case tui.SignExec:
 		cands := append(levels(p.Provided), levels(p.Requested)...)
 		for _, a := range b.accounts {
 			cands = append(cands, eos.PermissionLevel{Actor: eos.AccountName(a.name), Permission: "active"})
 		}
-		if level, ok = b.levelFor(ctx, cands, avail); !ok {
+		if level, ok, err = b.levelFor(ctx, cands, avail); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
 			return nil, nil, nil, errors.New("the keys connected now satisfy no account that could execute it: connect a team member's device")
 		}
 		act, err := proposals.ExecAction(p, r.Verdict, level)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sreq, note = simpleMsigRequest(b.client, "exec", p, act, level), fmt.Sprintf("executed %s/%s as %s@%s", p.Proposer, p.Name, level.Actor, level.Permission)
+		job, note = txflow.MsigJob(b.client, "exec", p, act, level), fmt.Sprintf("executed %s/%s as %s@%s", p.Proposer, p.Name, level.Actor, level.Permission)
 	case tui.SignCancel:
 		level = eos.PermissionLevel{Actor: p.Proposer, Permission: "active"}
 		act, err := proposals.CancelAction(p, level, r.Now)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sreq, note = simpleMsigRequest(b.client, "cancel", p, act, level), fmt.Sprintf("cancelled %s/%s", p.Proposer, p.Name)
+		job, note = txflow.MsigJob(b.client, "cancel", p, act, level), fmt.Sprintf("cancelled %s/%s", p.Proposer, p.Name)
 	}
-	job := sreq.job()
 	job.Avail = avail
 	g, prep, err := b.prepareJob(ctx, job)
 	if err != nil {
@@ -487,7 +486,10 @@ func (b *tuiBackend) preparePlan(ctx context.Context, req tui.SignRequest, avail
 	for _, l := range requested {
 		cands = append(cands, eos.PermissionLevel{Actor: l.Actor, Permission: "active"})
 	}
-	prop, ok := b.levelFor(ctx, cands, avail)
+	prop, ok, err := b.levelFor(ctx, cands, avail)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("the keys connected now satisfy none of the accounts that could propose it (%s)", msigJoinLevels(cands))
 	}
@@ -495,7 +497,7 @@ func (b *tuiBackend) preparePlan(ctx context.Context, req tui.SignRequest, avail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	job := proposeRequest(b.client, built).job()
+	job := txflow.ProposeJob(b.client, built)
 	job.Avail = avail
 	g, prep, err := b.prepareJob(ctx, job)
 	if err != nil {
@@ -574,7 +576,7 @@ func (b *tuiBackend) prepareProducer(ctx context.Context, req tui.SignRequest, a
 // planDirect says whether the keys connected now satisfy every
 // authorization of the plan (perms apply's check), and as which levels.
 func planDirect(p *permissions.Plan, w *permissions.World, keys []tuiKey) (bool, string) {
-	if len(keys) == 0 || permsCheckSigners(p, w, tuiPubs(keys), nil) != nil {
+	if len(keys) == 0 || p.CheckSigners(w, tuiPubs(keys), nil) != nil {
 		return false, ""
 	}
 	var as []string
@@ -594,7 +596,7 @@ func planDirect(p *permissions.Plan, w *permissions.World, keys []tuiKey) (bool,
 // against the connected keys; the gate re-reads the account for drift
 // right before signing.
 func (b *tuiBackend) preparePlanDirect(ctx context.Context, p *permissions.Plan, w *permissions.World, avail []signer.PublicKey) (*tui.SignPreview, []signer.PublicKey, func(context.Context, []signer.Signer) (*tui.SignResult, error), error) {
-	if err := permsCheckSigners(p, w, avail, nil); err != nil {
+	if err := p.CheckSigners(w, avail, nil); err != nil {
 		return nil, nil, nil, err
 	}
 	job, err := txflow.PlanJob(p, permsFetch(b.client))
