@@ -252,3 +252,19 @@ func TestJournalTamper(t *testing.T) {
 		t.Fatalf("tampered journal: %v", err)
 	}
 }
+
+// The dry-run placeholder is a valid key that nobody holds: derived from a
+// hash, the same every time, and never a fresh private key.
+func TestPlaceholderIsFixedAndOnCurve(t *testing.T) {
+	a, err := Placeholder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Placeholder()
+	if a != b || a.Curve != signer.CurveK1 {
+		t.Fatalf("placeholder %s then %s", a, b)
+	}
+	if _, err := signer.ParsePublicKey(a.String()); err != nil {
+		t.Fatalf("placeholder does not parse: %v", err)
+	}
+}
