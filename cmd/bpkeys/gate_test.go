@@ -165,6 +165,29 @@ func gateHazardsChild(t *testing.T) {
 		})
 	}
 
+	t.Run("no endpoint named: no command reaches a chain", func(t *testing.T) {
+		t.Setenv("BPKEYS_URL", "")
+		for _, args := range [][]string{
+			{"msig", "propose", "--proposer", "alice", "--actions", lockoutActions, "--signer", e.alice},
+			{"msig", "approve", "mallory", "evil", "--as", "alice@active", "--signer", e.alice},
+			{"msig", "unapprove", "mallory", "evil", "--as", "alice@active", "--signer", e.alice},
+			{"msig", "cancel", "mallory", "evil", "--signer", e.alice},
+			{"msig", "exec", "mallory", "evil", "--as", "alice@active", "--signer", e.alice},
+			{"msig", "invalidate", "--as", "alice@active", "--signer", e.alice},
+			{"perms", "apply", planFile, "--signer", e.alice},
+			{"producer", "rotate-key", "bpteam111111", "--new-key", e.pubs["carol"].String(), "--signer", e.alice},
+			{"producer", "unregister", "bpteam111111", "--signer", e.alice},
+			{"claim", "bpteam111111", "--signer", e.alice},
+		} {
+			var stdout, stderr bytes.Buffer
+			before := e.journalLines()
+			code := run(context.Background(), append([]string{"--journal", e.journal, "--yes"}, args...), strings.NewReader(""), &stdout, &stderr)
+			if code != exitUsage || !strings.Contains(stderr.String(), "no chain endpoint") || e.journalLines() != before {
+				t.Errorf("%v: exit %d: %s", args, code, stderr.String())
+			}
+		}
+	})
+
 	t.Run("perms apply shows the diff of the actions, not the file's", func(t *testing.T) {
 		e.t = t
 		before := e.journalLines()
