@@ -402,4 +402,3 @@ func TestOtherReads(t *testing.T) {
 		t.Errorf("is_active not compared: %v", err)
 	}
 }
-
