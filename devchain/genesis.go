@@ -39,9 +39,9 @@ type Genesis struct {
 	// Activated marks the system contract as activated (15% of the supply
 	// voting): thresh_activated_stake_time in eosio's global table. Default
 	// true; false makes eosio::claimrewards fail as on a new chain.
-	Activated  *bool             `json:"activated,omitempty"`
-	Accounts   []GenesisAccount  `json:"accounts"`
-	Producers  []GenesisProducer `json:"producers,omitempty"`
+	Activated *bool             `json:"activated,omitempty"`
+	Accounts  []GenesisAccount  `json:"accounts"`
+	Producers []GenesisProducer `json:"producers,omitempty"`
 }
 
 // GenesisAccount is one account of the genesis.

@@ -68,8 +68,8 @@ type snapshot struct {
 	// SystemContract is the eosio.system flavour ("" is SystemCurrent).
 	SystemContract string `json:"system_contract,omitempty"`
 	// NoTransactionStatus turns get_transaction_status off.
-	NoTransactionStatus bool `json:"no_transaction_status,omitempty"`
-	Tables    []snapTable       `json:"tables"`
+	NoTransactionStatus bool        `json:"no_transaction_status,omitempty"`
+	Tables              []snapTable `json:"tables"`
 }
 
 // sortedLinks returns the account's links in creation order.

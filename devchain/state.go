@@ -134,8 +134,8 @@ type db struct {
 	globalSeq uint64
 	// linkSeq numbers linkauth objects in creation order.
 	linkSeq uint64
-	recvSeq   map[string]uint64
-	authSeq   map[string]uint64
+	recvSeq map[string]uint64
+	authSeq map[string]uint64
 }
 
 func newDB() *db {
