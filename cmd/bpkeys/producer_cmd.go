@@ -69,9 +69,12 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			a.out("url:             %s", r.URL)
 			a.out("location:        %d", r.Location)
 			a.out("last claim:      %s", fmtTime(r.LastClaimTime))
-			if info.ClaimAllowedNow {
+			switch {
+			case info.Activation.NotActivated():
+				a.out("next claim:      %s", info.Activation.Explain())
+			case info.ClaimAllowedNow:
 				a.out("next claim:      allowed now (since %s)", fmtTime(info.NextClaim))
-			} else {
+			default:
 				a.out("next claim:      %s (in %s)", fmtTime(info.NextClaim), info.NextClaim.Sub(info.HeadBlockTime).Round(time.Second))
 			}
 			how := "not linked: active"
