@@ -28,6 +28,9 @@ type Chain interface {
 	GetRawABI(ctx context.Context, account string) (*chain.RawABI, error)
 	GetTableByScope(ctx context.Context, req chain.TableByScopeRequest) (*chain.TableByScope, error)
 	PushPacked(ctx context.Context, p *chain.PackedTransaction) (*chain.PushResult, error)
+	// GetABI reads a contract's ABI: actions are checked against it
+	// before anything is signed (chain.CheckActionsAgainstABI).
+	GetABI(ctx context.Context, account string) (*chain.ABIResponse, error)
 }
 
 var _ Chain = (*chain.Client)(nil)
