@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -84,6 +85,9 @@ type cliChain struct {
 	yubikey *fakeDevices
 	journal string
 	deps    claimDeps
+	// producers, when set, is the producers table both endpoints serve
+	// (a lagging node), whatever the chain holds.
+	producers atomic.Pointer[[]byte]
 }
 
 const cliTeam = "bpteam111111"
@@ -160,6 +164,17 @@ func newCLIChainSystem(t *testing.T, withClaim bool, system string) *cliChain {
 			if down.Load() {
 				http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
 				return
+			}
+			if r.URL.Path == "/v1/chain/get_table_rows" {
+				if frozen := cc.producers.Load(); frozen != nil {
+					body, _ := io.ReadAll(r.Body)
+					if bytes.Contains(body, []byte(`"producers"`)) {
+						w.Header().Set("Content-Type", "application/json")
+						_, _ = w.Write(*frozen)
+						return
+					}
+					r.Body = io.NopCloser(bytes.NewReader(body))
+				}
 			}
 			h.ServeHTTP(w, r)
 		}))
@@ -489,5 +504,36 @@ func TestProducerRotateLegacyCLI(t *testing.T) {
 	}
 	if show := cc.mustRun(t, "producer", "show", cliTeam); !strings.Contains(show, "signing key:     "+nk.String()) {
 		t.Fatalf("after rotation:\n%s", show)
+	}
+}
+
+// TestProducerRotateNotShownCLI: the chain accepts a rotation but the
+// node's producers table does not show it within the window: the command
+// exits 1 saying what the table shows, and the key record stays pending.
+func TestProducerRotateNotShownCLI(t *testing.T) {
+	cc := newCLIChain(t)
+	// Freeze the table as it is now (bpkeys reads the row in binary).
+	resp, err := http.Post(cc.urls[0]+"/v1/chain/get_table_rows", "application/json", strings.NewReader(`{"code":"eosio","scope":"eosio","table":"producers","json":false,"lower_bound":"`+cliTeam+`","upper_bound":"`+cliTeam+`","limit":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cc.producers.Store(&frozen)
+	nk := testsigner.FromSeed(signer.CurveK1, "not-shown").PublicKey()
+	code, out, errOut := cc.run(t, context.Background(), "", "--yes", "--json", "producer", "rotate-key", cliTeam, "--new-key", nk.String(), "--signer", hsmRotate)
+	if code != exitFailed || !strings.Contains(errOut, "still shows "+testsigner.FromSeed(signer.CurveK1, "cli-block").PublicKey().String()) || !strings.Contains(errOut, "keep the old key") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var res struct {
+		Confirmed bool               `json:"confirmed"`
+		Key       producer.KeyRecord `json:"key"`
+		KeyRecord string             `json:"key_record"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Confirmed || res.Key.Status != producer.KeyPending {
+		t.Fatalf("result %v %+v", err, res)
+	}
+	if b, err := os.ReadFile(res.KeyRecord); err != nil || !strings.Contains(string(b), `"status": "pending"`) {
+		t.Fatalf("key record: %v\n%s", err, b)
 	}
 }
