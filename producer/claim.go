@@ -348,6 +348,11 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 			ActionData:    eos.NewActionData(contracts.ClaimRewards{Owner: eos.AccountName(c.Account)}),
 		})
 	}
+	// A reward contract the chain does not have (an older system without
+	// eosio.bpay) would run nothing and look paid: refuse before signing.
+	if err := chain.CheckActionsAgainstABI(ctx, c.Chain, acts); err != nil {
+		return nil, err
+	}
 	signers, closeSigners, err := c.OpenSigners(ctx)
 	if err != nil {
 		return nil, &SignerError{Err: fmt.Errorf("opening the claim key: %w", err)}

@@ -457,3 +457,23 @@ func TestClaimOnChainNotActivated(t *testing.T) {
 		t.Fatalf("explain %q", r.Activation.Explain())
 	}
 }
+
+// TestClaimLegacyChain: an older system contract has no eosio.bpay
+// contract; the claim detects that and claims eosio alone, and an
+// operator's --contracts naming eosio.bpay fails before signing (the chain
+// would run nothing and report success).
+func TestClaimLegacyChain(t *testing.T) {
+	ctx := context.Background()
+	g := strings.Replace(genesisJSON(defaultKeys()), `{"chain_id":`, `{"system_contract":"legacy","chain_id":`, 1)
+	tc := newTestChainFrom(t, g)
+	var logs bytes.Buffer
+	forced := newClaimer(tc, tkClaim, &logs)
+	forced.RewardContracts = []string{"eosio", "eosio.bpay"}
+	if _, err := forced.Once(ctx); err == nil || !strings.Contains(err.Error(), "eosio.bpay") || tc.journalCount(t) != 0 {
+		t.Fatalf("forced eosio.bpay: %v (journal %d)", err, tc.journalCount(t))
+	}
+	r, err := newClaimer(tc, tkClaim, &logs).Once(ctx)
+	if err != nil || r.Status != Claimed || strings.Join(r.Contracts, ",") != "eosio" {
+		t.Fatalf("detected: %v %+v", err, r)
+	}
+}
