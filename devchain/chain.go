@@ -480,6 +480,14 @@ func (c *Chain) initGenesis(g *Genesis) error {
 			d.setRow(tableID{nBPay, nBPay, nRewards}, nameValue(gp.Owner), nBPay, contracts.MustEncode(contracts.RewardsRow{Owner: eos.AccountName(gp.Owner), Quantity: reward}))
 		}
 	}
+	c.setGlobalLocked(start, boolOr(g.Activated, true))
+	d.commit()
+	return nil
+}
+
+// setGlobalLocked writes eosio's global table: blockchain parameters as a
+// fresh chain has them, activated at t or not.
+func (c *Chain) setGlobalLocked(t time.Time, activated bool) {
 	gs := contracts.GlobalState{
 		BlockchainParameters: contracts.BlockchainParameters{
 			MaxBlockNetUsage: 1048576, TargetBlockNetUsagePct: 1000, MaxTransactionNetUsage: 524288, BasePerTransactionNetUsage: 12,
@@ -487,15 +495,13 @@ func (c *Chain) initGenesis(g *Genesis) error {
 			TargetBlockCPUUsagePct: 1000, MaxTransactionCPUUsage: 150000, MinTransactionCPUUsage: 100, MaxTransactionLifetime: 3600,
 			DeferredTrxExpirationWindow: 600, MaxTransactionDelay: 3888000, MaxInlineActionSize: 524288, MaxInlineActionDepth: 4, MaxAuthorityDepth: 6,
 		},
-		MaxRAMSize: 64 << 30, LastPervoteBucketFill: contracts.TimePointOf(start),
+		MaxRAMSize: 64 << 30, LastPervoteBucketFill: contracts.TimePointOf(t),
 	}
-	if boolOr(g.Activated, true) {
+	if activated {
 		gs.TotalActivatedStake = 150_000_000 * 10000
-		gs.ThreshActivatedStakeTime = contracts.TimePointOf(start)
+		gs.ThreshActivatedStakeTime = contracts.TimePointOf(t)
 	}
-	d.setRow(globalTable, nGlobal, nEosio, contracts.MustEncode(gs))
-	d.commit()
-	return nil
+	c.db.setRow(globalTable, nGlobal, nEosio, contracts.MustEncode(gs))
 }
 
 // encodeProducer writes a producers row as the system contract does: with

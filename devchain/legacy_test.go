@@ -3,6 +3,8 @@ package devchain
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	eos "github.com/eoscanada/eos-go"
@@ -166,4 +168,47 @@ func TestNotActivatedChainRefusesClaims(t *testing.T) {
 	wantErr(t, err, ErrEosioAssert, "cannot claim rewards until the chain is activated")
 	// eosio.bpay has no such rule.
 	e.mustPush([]*eos.Action{act("eosio.bpay", "claimrewards", contracts.ClaimRewards{Owner: "bpteam111111"}, "bpteam111111@claim")}, kClaim)
+}
+
+// TestStateWithoutGlobalTable: a state file written before the devchain
+// kept eosio's global table loads as an activated chain.
+func TestStateWithoutGlobalTable(t *testing.T) {
+	dir := t.TempDir()
+	c, err := New(testGenesis(), Options{ManualClock: true, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	path := filepath.Join(dir, StateFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // scopes are uint64
+	if err := dec.Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	var kept []any
+	for _, tb := range s["tables"].([]any) {
+		if tb.(map[string]any)["table"] != "global" {
+			kept = append(kept, tb)
+		}
+	}
+	if len(kept) == len(s["tables"].([]any)) {
+		t.Fatal("the state has no global table to remove")
+	}
+	s["tables"] = kept
+	b, _ = json.Marshal(s)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := New(nil, Options{ManualClock: true, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	e := &env{t: t, c: c2}
+	e.mustPush([]*eos.Action{act("eosio", "claimrewards", contracts.ClaimRewards{Owner: "bpteam111111"}, "bpteam111111@claim")}, kClaim)
 }

@@ -286,6 +286,11 @@ func (c *Chain) loadState(g *Genesis) (bool, error) {
 		sort.Slice(t.keys, func(i, j int) bool { return t.keys[i] < t.keys[j] })
 		d.tables[tableID{nameValue(st.Code), st.Scope, nameValue(st.Table)}] = t
 	}
+	if _, ok := d.getRow(globalTable, nGlobal); !ok {
+		// State of a devchain before the global table: it modelled an
+		// activated chain.
+		c.setGlobalLocked(c.head.Time, true)
+	}
 	d.commit()
 	return true, nil
 }
