@@ -390,6 +390,9 @@ func (c *Chain) httpGetTableByScope(body []byte) (any, error) {
 	if err := parseBody(body, &req); err != nil {
 		return nil, err
 	}
+	if err := checkNames(req.Code, req.Table); err != nil {
+		return nil, err
+	}
 	limit := parseLimit(req.Limit, 10)
 	var lo, hi uint64 = 0, math.MaxUint64
 	var err error
@@ -493,6 +496,9 @@ func (c *Chain) httpGetCurrencyBalance(body []byte) (any, error) {
 		Symbol  string `json:"symbol"`
 	}
 	if err := parseBody(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkNames(req.Code, req.Account); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
