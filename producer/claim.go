@@ -41,6 +41,10 @@ const (
 	// AlreadyClaimed: the claim lost the race to the 24-hour rule (someone
 	// else claimed first); nothing changed.
 	AlreadyClaimed ClaimStatus = "already-claimed"
+	// NotActivated: the system contract is not activated (under 15% of the
+	// supply voting), so eosio refuses claims, and eosio.bpay holds
+	// nothing; nothing was sent.
+	NotActivated ClaimStatus = "not-activated"
 )
 
 // ClaimResult is what a claim run did.
@@ -61,6 +65,9 @@ type ClaimResult struct {
 	HeadBlockTime time.Time `json:"head_block_time"`
 	// Attempts is how many tries it took.
 	Attempts int `json:"attempts"`
+	// Activation is the system contract's activation state (nil when the
+	// run did not read it).
+	Activation *Activation `json:"activation,omitempty"`
 
 	amounts []eos.Asset
 }
@@ -311,14 +318,27 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 	}
 	t := row.LastClaimTime
 	*lastSeen = &t
-	if !row.ClaimAllowedAt(head) {
+	act, err := ReadActivation(ctx, c.Chain)
+	if err != nil {
+		return nil, err
+	}
+	base.Activation = &act
+	// eosio's claim needs the 24 hours and an activated chain; eosio.bpay's
+	// has neither rule: it pays whenever it holds rewards.
+	eosioDue := row.ClaimAllowedAt(head) && !act.NotActivated()
+	contractsToClaim, err := c.contractsDue(ctx, info.ChainID, eosioDue)
+	if err != nil {
+		return nil, err
+	}
+	if len(contractsToClaim) == 0 {
+		if act.NotActivated() {
+			base.Status = NotActivated
+			lg.Info("not activated: claims from eosio fail until 15% of the supply votes; nothing sent", "account", c.Account, "total_activated_stake", act.TotalActivatedStake)
+			return base, nil
+		}
 		base.Status = NotYet
 		lg.Info("not yet: nothing sent", "account", c.Account, "last_claim_time", row.LastClaimTime, "next_allowed", base.NextAllowed, "wait", base.NextAllowed.Sub(head).Round(time.Second).String())
 		return base, nil
-	}
-	contractsToClaim, err := c.contractsDue(ctx, info.ChainID)
-	if err != nil {
-		return nil, err
 	}
 	var acts []*eos.Action
 	for _, k := range contractsToClaim {
@@ -327,6 +347,11 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 			Authorization: []eos.PermissionLevel{{Actor: eos.AccountName(c.Account), Permission: eos.PermissionName(c.permission())}},
 			ActionData:    eos.NewActionData(contracts.ClaimRewards{Owner: eos.AccountName(c.Account)}),
 		})
+	}
+	// A reward contract the chain does not have (an older system without
+	// eosio.bpay) would run nothing and look paid: refuse before signing.
+	if err := chain.CheckActionsAgainstABI(ctx, c.Chain, acts); err != nil {
+		return nil, err
 	}
 	signers, closeSigners, err := c.OpenSigners(ctx)
 	if err != nil {
@@ -383,7 +408,7 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		}
 		return nil, err
 	}
-	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: contractsToClaim, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint}
+	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: contractsToClaim, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint, Activation: &act}
 	if res.Trace != nil {
 		out.amounts = receivedBy(res.Trace, c.Account)
 	}
@@ -408,10 +433,11 @@ func (c *Claimer) finishClaimed(ctx context.Context, out *ClaimResult) (*ClaimRe
 	return out, nil
 }
 
-// contractsDue lists the reward contracts to claim from now: eosio, and
+// contractsDue lists the reward contracts to claim from now: eosio when
+// eosioDue (its 24 hours have passed on an activated chain), and
 // eosio.bpay when configured (or detected) and it holds rewards for the
-// account.
-func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID) ([]string, error) {
+// account, whatever eosio's clock says.
+func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID, eosioDue bool) ([]string, error) {
 	list := c.RewardContracts
 	if list == nil {
 		var err error
@@ -421,6 +447,9 @@ func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID) ([]s
 	}
 	var out []string
 	for _, k := range list {
+		if k == string(contracts.System) && !eosioDue {
+			continue
+		}
 		if k != string(contracts.BPay) {
 			out = append(out, k)
 			continue

@@ -160,7 +160,13 @@ type front struct {
 
 func newTestChain(t testing.TB, k teamKeys) *testChain {
 	t.Helper()
-	g, err := devchain.ParseGenesis([]byte(genesisJSON(k)))
+	return newTestChainFrom(t, genesisJSON(k))
+}
+
+// newTestChainFrom is newTestChain with a genesis of the caller's.
+func newTestChainFrom(t testing.TB, genesis string) *testChain {
+	t.Helper()
+	g, err := devchain.ParseGenesis([]byte(genesis))
 	if err != nil {
 		t.Fatal(err)
 	}

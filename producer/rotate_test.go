@@ -11,6 +11,7 @@ import (
 	eos "github.com/eoscanada/eos-go"
 
 	"github.com/bpkeys/bpkeys/audit"
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
@@ -266,5 +267,40 @@ func TestPlaceholderIsFixedAndOnCurve(t *testing.T) {
 	}
 	if _, err := signer.ParsePublicKey(a.String()); err != nil {
 		t.Fatalf("placeholder does not parse: %v", err)
+	}
+}
+
+// TestReadBackNotShown: a rotation the chain accepted but whose effect a
+// (lagging) node's producers table does not show within the window is a
+// failure that says what the table shows; once the table shows it, the
+// read-back succeeds.
+func TestReadBackNotShown(t *testing.T) {
+	ctx := context.Background()
+	tc := newTestChain(t, defaultKeys())
+	stale, err := tc.client.GetTableRows(ctx, chain.TableRowsRequest{Code: "eosio", Scope: "eosio", Table: "producers", LowerBound: team, UpperBound: team, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nk := tkFromSeed("read-back")
+	rot, err := PrepareRotation(ctx, tc.client, RotateRequest{Account: team, NewKeys: []signer.PublicKey{nk}}, []signer.Signer{tkRotate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tc.execute(ctx, rot, []signer.Signer{tkRotate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	lagging := &staleChain{Chain: tc.client, rows: stale}
+	_, err = ReadBackRotation(ctx, lagging, team, out.TrxID, rot.New, 3*time.Second, clock)
+	var ns *NotShownError
+	if !errors.As(err, &ns) || ns.Shows != tkBlock.PublicKey().String()+" (active)" || !strings.Contains(err.Error(), "still shows "+tkBlock.PublicKey().String()) || !strings.Contains(err.Error(), "not "+nk.String()) {
+		t.Fatalf("lagging node: %v", err)
+	}
+	if len(clock.slept) == 0 {
+		t.Fatal("did not poll")
+	}
+	if row, err := ReadBackRotation(ctx, tc.client, team, out.TrxID, rot.New, 3*time.Second, clock); err != nil || !row.Authority.Equal(SingleKey(nk)) {
+		t.Fatalf("up-to-date node: %v %+v", err, row)
 	}
 }

@@ -69,9 +69,12 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			a.out("url:             %s", r.URL)
 			a.out("location:        %d", r.Location)
 			a.out("last claim:      %s", fmtTime(r.LastClaimTime))
-			if info.ClaimAllowedNow {
+			switch {
+			case info.Activation.NotActivated():
+				a.out("next claim:      %s", info.Activation.Explain())
+			case info.ClaimAllowedNow:
 				a.out("next claim:      allowed now (since %s)", fmtTime(info.NextClaim))
-			} else {
+			default:
 				a.out("next claim:      %s (in %s)", fmtTime(info.NextClaim), info.NextClaim.Sub(info.HeadBlockTime).Round(time.Second))
 			}
 			how := "not linked: active"
@@ -84,6 +87,23 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// readBackWindow is how long a state-changing command polls the chain for
+// its effect before it reports failure.
+const readBackWindow = 3 * time.Second
+
+// prepareErr maps a refusal to prepare a producer action to its exit code:
+// usage (2), or refused for safety (4) when the chain's contract does not
+// have the action.
+func prepareErr(err error) error {
+	switch {
+	case errors.Is(err, producer.ErrUsage):
+		return withCode(exitUsage, err)
+	case errors.Is(err, chain.ErrActionNotInABI):
+		return withCode(exitRefused, err)
+	}
+	return err
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
@@ -273,7 +293,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 						return err
 					}
 					req.NewKeys = []signer.PublicKey{pub}
-					rec.PublicKey, rec.Curve, rec.Where, rec.Status = pub.String(), pub.Curve.String(), where, "generated"
+					rec.PublicKey, rec.Curve, rec.Where, rec.Status = pub.String(), pub.Curve.String(), where, producer.KeyGenerated
 					if pub.Curve == signer.CurveK1 {
 						rec.LegacyKey = pub.Legacy()
 					}
@@ -287,10 +307,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			}
 			rot, err := producer.PrepareRotation(ctx, c, req, signers)
 			if err != nil {
-				if errors.Is(err, producer.ErrUsage) {
-					return withCode(exitUsage, err)
-				}
-				return err
+				return prepareErr(err)
 			}
 			res.Plan, res.Old, res.New = rot.Plan, rot.Old, rot.New
 			var oldKeys []string
@@ -336,15 +353,15 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			elapsed := time.Since(start) - waited
 			res.Outcome, res.ElapsedMS, res.PromptMS = out, msElapsed(elapsed), msElapsed(waited)
 			rec.TrxID = out.TrxID
+			rec.Status = producer.KeyPending
+			var notShown error
 			if rot.Via == producer.ViaMsig {
-				rec.Status, rec.Proposal = "proposed", strings.SplitN(rot.Proposer, "@", 2)[0]+"/"+rot.ProposalName
+				rec.Proposal = strings.SplitN(rot.Proposer, "@", 2)[0] + "/" + rot.ProposalName
 				res.Review, res.Approve = rot.ReviewCommand(), rot.ApproveCommand()
 			} else {
-				rec.Status = "sent"
-				row, ok, _ := producer.Confirm(ctx, c, account, rot.New, 3*time.Second, nil)
-				res.Confirmed, res.Row = ok, row
-				if ok {
-					rec.Status = "confirmed"
+				res.Row, notShown = producer.ReadBackRotation(ctx, c, account, out.TrxID, rot.New, readBackWindow, nil)
+				if res.Confirmed = notShown == nil; res.Confirmed {
+					rec.Status = producer.KeyInstalledReady
 				}
 			}
 			if path, err := producer.WriteKeyRecord(producer.KeyRecordDir(stateDir()), rec); err == nil {
@@ -354,7 +371,10 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			}
 			res.Key = &rec
 			if a.json {
-				return a.printJSON(res)
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+				return notShown
 			}
 			a.out("old key:      %s", describeAuthority(rot.Old.Authority))
 			a.out("new key:      %s (private key on %s)", describeAuthority(rot.New), where)
@@ -367,13 +387,14 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				a.out("              %s", rot.ApproveCommand())
 			case res.Confirmed:
 				a.out("confirmed:    the producers table now shows %s", describeAuthority(res.Row.Authority))
-			default:
-				a.out("not yet confirmed: the producers table does not show the new key yet; check with bpkeys producer show %s", account)
 			}
-			if res.KeyRecord != "" {
-				a.out("key record:   %s (install the new key in the producing node's signature-provider)", res.KeyRecord)
+			switch {
+			case res.KeyRecord != "" && rec.Status == producer.KeyInstalledReady:
+				a.out("key record:   %s (installed-ready: install the new key in the producing node's signature-provider)", res.KeyRecord)
+			case res.KeyRecord != "":
+				a.out("key record:   %s (pending: the chain does not use the new key yet; keep the old key on the node until bpkeys producer show %s shows it)", res.KeyRecord, account)
 			}
-			return nil
+			return notShown
 		},
 	}
 	f.register(cmd)
@@ -427,10 +448,7 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			defer closeSigners()
 			plan, row, err := producer.PrepareUnregister(ctx, c, account, opts, signers)
 			if err != nil {
-				if errors.Is(err, producer.ErrUsage) {
-					return withCode(exitUsage, err)
-				}
-				return err
+				return prepareErr(err)
 			}
 			res := sendResult{Plan: plan, Old: row, DryRun: f.dryRun}
 			show := a.info
@@ -457,14 +475,18 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			}
 			elapsed := time.Since(start) - waited
 			res.Outcome, res.ElapsedMS, res.PromptMS = out, msElapsed(elapsed), msElapsed(waited)
+			var notShown error
 			if plan.Via == producer.ViaMsig {
 				res.Review, res.Approve = plan.ReviewCommand(), plan.ApproveCommand()
 			} else {
-				r2, ok, _ := producer.ConfirmUnregistered(ctx, c, account, 3*time.Second, nil)
-				res.Confirmed, res.Row = ok, r2
+				res.Row, notShown = producer.ReadBackUnregistered(ctx, c, account, out.TrxID, readBackWindow, nil)
+				res.Confirmed = notShown == nil
 			}
 			if a.json {
-				return a.printJSON(res)
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+				return notShown
 			}
 			a.out("transaction:  %s (via %s)", out.TrxID, out.Endpoint)
 			a.out("pushed in:    %s from invocation (excluding %s at the confirmation prompt)", elapsed.Round(time.Microsecond), waited.Round(time.Millisecond))
@@ -475,10 +497,8 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 				a.out("              %s", plan.ApproveCommand())
 			case res.Confirmed:
 				a.out("confirmed:    %s is no longer active", account)
-			default:
-				a.out("not yet confirmed: check with bpkeys producer show %s", account)
 			}
-			return nil
+			return notShown
 		},
 	}
 	f.register(cmd)

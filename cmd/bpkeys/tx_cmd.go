@@ -25,7 +25,8 @@ func newTxCmd(a *app) *cobra.Command {
 }
 
 // txFile is a transaction as nodeos prints it, with action data in hex
-// ("data" as a hex string, or "hex_data"), and its signatures.
+// ("data" as a hex string, or "hex_data"), its signatures and context-free
+// data: what cleos writes with -s -d -j.
 type txFile struct {
 	Expiration         chain.Time     `json:"expiration"`
 	RefBlockNum        uint16         `json:"ref_block_num"`
@@ -37,6 +38,8 @@ type txFile struct {
 	Actions            []txFileAction `json:"actions"`
 	Extensions         []any          `json:"transaction_extensions"`
 	Signatures         []string       `json:"signatures"`
+	// ContextFreeData is cleos's context_free_data: hex strings.
+	ContextFreeData []string `json:"context_free_data,omitempty"`
 }
 
 type txFileAction struct {
@@ -108,6 +111,13 @@ func readTxFile(path string) (*txFile, *eos.SignedTransaction, error) {
 		tx.Actions = append(tx.Actions, ea)
 	}
 	st := eos.NewSignedTransaction(tx)
+	for i, h := range f.ContextFreeData {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, nil, withCode(exitUsage, fmt.Errorf("context_free_data %d is not hex: %w", i+1, err))
+		}
+		st.ContextFreeData = append(st.ContextFreeData, b)
+	}
 	for i, s := range f.Signatures {
 		sig, err := signer.ParseSignature(s)
 		if err != nil {
