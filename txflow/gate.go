@@ -20,6 +20,7 @@ type Chain interface {
 	NewTransaction(ctx context.Context, actions []*eos.Action, expiresIn time.Duration) (*eos.SignedTransaction, error)
 	RequiredKeys(ctx context.Context, tx *eos.Transaction, available []signer.PublicKey) ([]signer.PublicKey, error)
 	PushPacked(ctx context.Context, p *chain.PackedTransaction) (*chain.PushResult, error)
+	GetABI(ctx context.Context, account string) (*chain.ABIResponse, error)
 }
 
 var _ Chain = (*chain.Client)(nil)
@@ -162,6 +163,14 @@ func (g *Gate) judge(ctx context.Context, p *Prepared) error {
 	var acts []proposals.Action
 	for _, st := range p.Stages {
 		acts = append(acts, st.Frozen.Decoded.Actions...)
+		// An action the target contract does not have is a no-op or a
+		// failure on chain, never what the operator meant.
+		if err := chain.CheckActionsAgainstABI(ctx, g.Chain, st.Frozen.Transaction().Actions); err != nil {
+			if errors.Is(err, chain.ErrActionNotInABI) {
+				return &RefusedError{Reason: "the chain's contract cannot do what this transaction asks", Err: err}
+			}
+			return err
+		}
 	}
 	effs, err := Effects(ctx, g.Chain, acts)
 	if err != nil {
