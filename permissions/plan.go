@@ -30,6 +30,9 @@ type Finding struct {
 	Rule       string   `json:"rule"`
 	Permission string   `json:"permission,omitempty"`
 	Message    string   `json:"message"`
+	// Power is the sensitive power a power rule is about (change-auth,
+	// set-code, move-funds, approve-proposals, block-signing).
+	Power string `json:"power,omitempty"`
 	// BuiltIn marks the rules that are always on: an error from one of
 	// them refuses the plan before anything is signed.
 	BuiltIn bool `json:"built_in,omitempty"`

@@ -140,11 +140,8 @@ func TestSafePlansOnDevchain(t *testing.T) {
 			if !before.Equal(base()) {
 				t.Fatal("the devchain's account is not the corpus base")
 			}
-			p, err := permissions.NewPlan(before, c.edits, tm.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fs := policies.CheckPlan(p, w, tm, nil); policies.HasErrors(fs) {
+			p, fs := c.judge(t, w, tm)
+			if policies.HasErrors(fs) {
 				t.Fatalf("refused: %v", fs)
 			}
 			if err := e.pushPlan(p); err != nil {
