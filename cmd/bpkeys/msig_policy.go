@@ -58,6 +58,9 @@ func msigPolicyCheck(t *team.Team, pol *policies.Policy) proposals.PolicyCheck {
 		var out []proposals.Finding
 		for _, name := range order {
 			w, err := permissions.LoadWorld(ctx, fetch, before[name])
+			if err == nil {
+				err = w.Extend(ctx, fetch, after[name])
+			}
 			if err != nil {
 				return nil, fmt.Errorf("loading the accounts %s refers to: %w", name, err)
 			}

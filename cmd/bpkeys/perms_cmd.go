@@ -371,6 +371,9 @@ unless new ones are given; only the links are added.`,
 			if id, err := c.ChainID(ctx); err == nil {
 				p.ChainID = id.String()
 			}
+			if err := w.Extend(ctx, permsFetch(c), p.After); err != nil {
+				return err
+			}
 			p.Findings = policies.CheckPlan(p, w, t, pol)
 			if a.json {
 				if err := a.printJSON(p); err != nil {
