@@ -91,6 +91,9 @@ creates needs two transactions; they are pushed in order.`,
 				}
 				return withCode(exitRefused, fmt.Errorf("%s's permissions changed since the plan was made (drift between the plan and the chain): make the plan again", p.Account))
 			}
+			if !sameAuthLimit(acct.AuthChange, p.Before.AuthChange) {
+				return withCode(exitRefused, fmt.Errorf("%s's limitauthchg setting changed since the plan was made: make the plan again", p.Account))
+			}
 			if err := w.Extend(ctx, permsFetch(c), p.After); err != nil {
 				return err
 			}

@@ -78,6 +78,9 @@ func permsLoad(ctx context.Context, c *chain.Client, name string) (*permissions.
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading account %s: %w", name, err)
 	}
+	if acct.AuthChange, err = readAuthLimit(ctx, c, name); err != nil {
+		return nil, nil, err
+	}
 	w, err := permissions.LoadWorld(ctx, permsFetch(c), acct)
 	if err != nil {
 		return nil, nil, err
