@@ -138,12 +138,12 @@ func (a *Account) PowerVia(perm string, p Power) string {
 		if a.CanRun(perm, l) {
 			if lp, ok := a.LinkedPermission(l.Contract, l.Action); ok {
 				if lp == Any {
-					return l.String() + " (linked to eosio.any)"
+					return l.String() + ", linked to eosio.any"
 				}
 				if k, _ := a.linkOf(l); k.Action == "" {
-					return l.String() + " (through the contract-wide link " + k.String() + " on " + lp + ")"
+					return l.String() + ", through the contract-wide link " + k.String() + " on " + lp
 				}
-				return l.String() + " (linked to " + lp + ")"
+				return l.String() + ", linked to " + lp
 			}
 		}
 	}

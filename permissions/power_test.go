@@ -76,10 +76,10 @@ func TestCanRunAndPowers(t *testing.T) {
 			t.Errorf("powers of %s: %v, want %v", tc.perm, got, tc.want)
 		}
 	}
-	if v := a.PowerVia("ops", PowerFunds); v != "eosio.token::transfer (through the contract-wide link eosio.token::* on ops)" {
+	if v := a.PowerVia("ops", PowerFunds); v != "eosio.token::transfer, through the contract-wide link eosio.token::* on ops" {
 		t.Errorf("via: %q", v)
 	}
-	if v := a.PowerVia("claim", PowerApprove); v != "eosio.msig::approve (linked to eosio.any)" {
+	if v := a.PowerVia("claim", PowerApprove); v != "eosio.msig::approve, linked to eosio.any" {
 		t.Errorf("via: %q", v)
 	}
 	// limitauthchg: active may change authorities only when allowed.

@@ -136,6 +136,9 @@ func worsens(now, before string) bool {
 }
 
 func via(a *permissions.Account, perm string, pw permissions.Power) string {
+	if perm == permissions.Owner || perm == permissions.Active {
+		return "" // they can do everything; naming one link says nothing
+	}
 	if v := a.PowerVia(perm, pw); v != "" {
 		return " (" + v + ")"
 	}
@@ -268,7 +271,16 @@ func fewerPeopleFindings(beforeW, afterW *permissions.World, before, after *perm
 		b, _ := fewestPeople(beforeW, permissions.Level{Actor: before.Name, Permission: name}, t)
 		n, who := fewestPeople(afterW, permissions.Level{Actor: after.Name, Permission: name}, t)
 		if b > 0 && n > 0 && n < b {
-			out = append(out, warnf(RuleFewerHolders, name, "%s now needs %d %s instead of %d (%s): fewer must act together to take control. Make sure that is intended.", name, n, unit, b, strings.Join(who, " + ")))
+			u := unit
+			if n == 1 {
+				u = "one"
+				if t != nil {
+					u = "one person"
+				}
+				out = append(out, warnf(RuleFewerHolders, name, "%s now needs %s instead of %d %s (%s): fewer must act together to take control. Make sure that is intended.", name, u, b, unit, strings.Join(who, " + ")))
+				continue
+			}
+			out = append(out, warnf(RuleFewerHolders, name, "%s now needs %d %s instead of %d (%s): fewer must act together to take control. Make sure that is intended.", name, n, u, b, strings.Join(who, " + ")))
 		}
 	}
 	return out
