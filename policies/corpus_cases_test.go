@@ -41,6 +41,15 @@ var sensitive = []struct{ action, what string }{
 // guardedContracts may not be linked whole.
 var guardedContracts = []string{"eosio", "eosio.token", "eosio.msig", acct}
 
+// limitedBase is the corpus account under a limitauthchg setting.
+func limitedBase(allow []string) func() *permissions.Account {
+	return func() *permissions.Account {
+		a := base().Clone()
+		a.AuthChange = &permissions.AuthChangeLimit{Allow: allow}
+		return a
+	}
+}
+
 // spareOf is the n-th spare hardware key of a member.
 func spareOf(holder string, n int) *testsigner.Key {
 	for i := 0; i < 32; i++ {
@@ -188,6 +197,18 @@ func dangerousPlans() []corpusCase {
 	addOn(lb, "owner's member accounts joined by two software keys", policies.RuleLastHardware,
 		addKey("owner", soft(0), 1), addKey("owner", soft(1), 1))
 	addOn(lb, "owner moved from the members' accounts to one person", policies.RuleSinglePower, thr("owner", 1))
+	// Under limitauthchg (active allowed, or owner only): the rules still
+	// refuse what gives power to machines, strangers or one person.
+	for _, lim := range []struct {
+		name string
+		b    func() *permissions.Account
+	}{{"allow owner and active", limitedBase([]string{"owner", "active"})}, {"allow owner only", limitedBase([]string{"owner"})}} {
+		addOn(lim.b, "limitauthchg "+lim.name+": hot claim made enough for active", policies.RuleUnattendedPower, addAcc("active", acct+"@claim", 2))
+		addOn(lim.b, "limitauthchg "+lim.name+": hot claim made enough for owner", policies.RuleUnattendedPower, addAcc("owner", acct+"@claim", 2))
+		addOn(lim.b, "limitauthchg "+lim.name+": owner to one person", policies.RuleSinglePower, thr("owner", 1))
+		addOn(lim.b, "limitauthchg "+lim.name+": setcode linked to the hot claim key", policies.RuleUnattendedPower, link("claim", "eosio::setcode"))
+		addOn(lim.b, "limitauthchg "+lim.name+": the tutorial key in active", policies.RuleKnownKey, addKeyText("active", tutorialKey, 2))
+	}
 	add("active's hardware joined by an account with a software key", policies.RuleLastHardware, addAcc("active", "softacct@active", 2))
 	add("claim key joined by a software key", policies.RuleLastHardware, addKey("claim", soft(0), 1))
 	add("rotate key joined by a software key", policies.RuleLastHardware, addKey("rotate", soft(1), 1))
