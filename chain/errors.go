@@ -27,6 +27,7 @@ const (
 	CodeAccountQuery       = 3060002 // account_query_exception
 	CodeTableQuery         = 3060003 // table_query_exception (nodeos uses it for unknown tables too)
 	CodeContractTableQuery = 3060004 // contract_table_query_exception
+	CodeCryptoAPI          = 3230001 // crypto_api_exception (eosio.msig's assert_sha256: "hash mismatch")
 )
 
 // Detail is one entry of a nodeos error's details.

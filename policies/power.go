@@ -288,7 +288,7 @@ func fewerPeopleFindings(beforeW, afterW *permissions.World, before, after *perm
 
 // noTeamFinding says what could not be checked without a team file.
 func noTeamFinding(pol *Policy) Finding {
-	msg := "no team file: bpkeys could not check who holds the keys (people, machines, hardware), so keys with too much power on unattended machines, control by one person and hardware lost through account levels went unchecked. Give the team file with --team FILE (members, hosts, and who holds each key)."
+	msg := "no team file: hot keys with too much power, one-person control and lost hardware were not checked; give --team FILE"
 	if pol != nil && pol.RequireTeamFile {
 		return perr(RuleNoTeamFile, "", "%s The policy file requires one.", msg)
 	}

@@ -18,16 +18,12 @@ import (
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // EOSMainnetChainID is EOS mainnet's chain id, where eosio.bpay pays block
 // rewards (since the 2024 tokenomics change).
 const EOSMainnetChainID = "aca376f206b8fc25a6ed44dbdc66547c36c6c33e3a119ffbeaef943642f0e906"
-
-// maxExpirationBumps bounds how often a claim is re-signed with another
-// expiration for a deterministic-nonce HSM (each try succeeds with odds of
-// about one half).
-const maxExpirationBumps = 8
 
 // AlreadyClaimedMessage is eosio::claimrewards's assertion for a claim
 // within 24 hours of the last (eosio_assert_message_exception, 3050003).
@@ -150,7 +146,7 @@ type Claimer struct {
 
 	// pending is a signed claim whose push was uncertain: it is re-sent,
 	// never rebuilt, until the chain says whether it went through.
-	pending   *eos.SignedTransaction
+	pending   *chain.PackedTransaction
 	pendingOf []string
 }
 
@@ -277,7 +273,7 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 	if c.pending != nil {
 		// An earlier push may have gone through: re-send the same bytes
 		// (nodeos refuses a duplicate), never a newly signed claim.
-		res, err := c.Chain.Push(ctx, c.pending)
+		res, err := c.Chain.PushPacked(ctx, c.pending)
 		switch {
 		case err == nil:
 			out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: c.pendingOf, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint}
@@ -337,36 +333,37 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		return nil, &SignerError{Err: fmt.Errorf("opening the claim key: %w", err)}
 	}
 	defer closeSigners()
-	tx, err := c.Chain.NewTransaction(ctx, acts, c.Expiration)
+	g := &txflow.Gate{Chain: c.Chain, Journal: c.Journal}
+	prep, err := g.Prepare(ctx, txflow.Job{
+		Note: "claimrewards " + c.Account, Stages: [][]*eos.Action{acts}, Expiration: c.Expiration,
+		Avail: pubKeys(signers), Refreeze: true,
+		OnRefreeze: func() {
+			lg.Info("the HSM signs deterministically and this digest had no canonical signature: expiration moved one second earlier, signing again", "account", c.Account)
+		},
+	})
 	if err != nil {
+		if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
+			return nil, fmt.Errorf("the claim key cannot sign for %s@%s: %w", c.Account, c.permission(), err)
+		}
 		return nil, err
 	}
-	avail := make([]signer.PublicKey, len(signers))
-	for i, s := range signers {
-		avail[i] = s.PublicKey()
+	// Unattended: the operator confirmed by scheduling the claim; what is
+	// signed is logged before the signature.
+	lg.Info("signing", "account", c.Account, "transaction", prep.Summary(), "digest", prep.Digests())
+	_ = prep.Lines()
+	if err := prep.Confirmed(); err != nil {
+		return nil, err
 	}
-	required, err := c.Chain.RequiredKeys(ctx, tx.Transaction, avail)
-	if err != nil {
-		return nil, fmt.Errorf("the claim key cannot sign for %s@%s: %w", c.Account, c.permission(), err)
-	}
-	for bump := 0; ; bump++ {
-		err := audit.SignTransaction(ctx, c.Journal, "claimrewards "+c.Account, tx, info.ChainID, required, signers)
-		if err == nil {
-			break
-		}
-		if errors.Is(err, signer.ErrDeterministicNonce) && bump < maxExpirationBumps {
-			// An HSM with deterministic nonces gave a non-canonical K1
-			// signature for this digest and will give it again: another
-			// expiration makes another digest. Earlier, never later, so the
-			// one-hour limit holds; nothing was pushed.
-			tx.Expiration.Time = tx.Expiration.Time.Add(-time.Second)
-			tx.Signatures = nil
-			lg.Info("the HSM signs deterministically and this digest had no canonical signature: expiration moved one second earlier, signing again", "account", c.Account)
-			continue
-		}
+	done, err := g.Sign(ctx, prep, signers)
+	var serr *txflow.SignError
+	if errors.As(err, &serr) {
 		return nil, &SignerError{Err: fmt.Errorf("signing the claim: %w", err)}
 	}
-	res, err := c.Chain.Push(ctx, tx)
+	var res *chain.PushResult
+	if err == nil {
+		res = done.Pushed[0]
+	}
+
 	if err != nil {
 		if chain.IsAssertion(err, AlreadyClaimedMessage) {
 			// Lost the race: someone claimed since the row was read.
@@ -382,7 +379,7 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		}
 		var unc *chain.PushUncertainError
 		if errors.As(err, &unc) {
-			c.pending, c.pendingOf = tx, contractsToClaim
+			c.pending, c.pendingOf = prep.Stages[0].Frozen.Pack(), contractsToClaim
 		}
 		return nil, err
 	}
@@ -522,5 +519,13 @@ func receivedBy(t *chain.Trace, account string) []eos.Asset {
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Symbol.Symbol < out[j].Symbol.Symbol })
+	return out
+}
+
+func pubKeys(signers []signer.Signer) []signer.PublicKey {
+	out := make([]signer.PublicKey, len(signers))
+	for i, s := range signers {
+		out[i] = s.PublicKey()
+	}
 	return out
 }

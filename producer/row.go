@@ -24,6 +24,10 @@ type Chain interface {
 	NewTransaction(ctx context.Context, actions []*eos.Action, expiresIn time.Duration) (*eos.SignedTransaction, error)
 	RequiredKeys(ctx context.Context, tx *eos.Transaction, available []signer.PublicKey) ([]signer.PublicKey, error)
 	Push(ctx context.Context, tx *eos.SignedTransaction) (*chain.PushResult, error)
+	// The signing gate's reads and push.
+	GetRawABI(ctx context.Context, account string) (*chain.RawABI, error)
+	GetTableByScope(ctx context.Context, req chain.TableByScopeRequest) (*chain.TableByScope, error)
+	PushPacked(ctx context.Context, p *chain.PackedTransaction) (*chain.PushResult, error)
 }
 
 var _ Chain = (*chain.Client)(nil)

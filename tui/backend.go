@@ -330,6 +330,9 @@ type SignRequest struct {
 	Plan *PlanRequest
 	// Proposer and Proposal for approve, unapprove, exec and cancel.
 	Proposer, Proposal string
+	// Hash is the proposal hash the review showed: an approval is pinned
+	// to it, and refused when the proposal now holds another.
+	Hash string
 	// NewKey for producer-rotate.
 	NewKey string
 }

@@ -166,6 +166,15 @@ func goldenCases() []goldenCase {
 		{name: "producer_unregister_confirm", sizes: std, build: func(m *Model) []screen { return []screen{newProducer(m.common(), "bpkeysdemo11")} },
 			after: func(_ *testing.T, m *Model) { press(top(m), "U", "b", "p") }},
 		{name: "sign_review", sizes: std, build: sign(SignApprove)},
+		{name: "sign_review_cut", sizes: [][2]int{{80, 11}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
+			s := top(m).(*signScreen)
+			v := m.View()
+			cut := s.cut
+			press(s, "enter")
+			if cut && s.state != signReview {
+				t.Fatalf("a summary cut by the terminal was confirmed (state %v):\n%s", s.state, v)
+			}
+		}},
 		{name: "sign_pin", sizes: std, build: sign(SignApprove), after: func(_ *testing.T, m *Model) { press(top(m), "enter", "1", "2", "3", "4", "5", "6") }},
 		{name: "sign_touch", sizes: std, build: sign(SignApprove), after: func(_ *testing.T, m *Model) {
 			press(top(m), "enter", "1", "2", "3", "4", "5", "6", "enter")

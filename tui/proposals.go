@@ -182,7 +182,11 @@ func (s *reviewScreen) update(msg tea.Msg) tea.Cmd {
 func (s *reviewScreen) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.keys.Review
 	sign := func(kind SignKind) tea.Cmd {
-		return msgCmd(StartSignMsg{Request: SignRequest{Kind: kind, Proposer: s.proposer, Proposal: s.name}})
+		req := SignRequest{Kind: kind, Proposer: s.proposer, Proposal: s.name}
+		if s.data != nil {
+			req.Hash = s.data.Hash
+		}
+		return msgCmd(StartSignMsg{Request: req})
 	}
 	switch {
 	case key.Matches(msg, s.keys.Global.Next):

@@ -52,6 +52,7 @@ type signScreen struct {
 	result  *SignResult
 	err     error
 	started bool // Sign was called: never twice
+	cut     bool // the last view could not show the whole summary
 }
 
 func newSign(c common, req SignRequest) *signScreen {
@@ -157,6 +158,9 @@ func (s *signScreen) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case signReview:
 		if key.Matches(msg, k.Confirm) {
+			if s.cut {
+				return ErrorCmd(fmt.Errorf("the summary of what will be signed does not fit this terminal: make it taller to see all of it, then sign"))
+			}
 			s.pins = make([]string, len(s.preview.Signers))
 			s.pinFor = -1
 			return s.nextPIN()
@@ -306,7 +310,14 @@ func (s *signScreen) view(w, h int) string {
 	}
 	// keep the prompt and the result visible: trim the summary first
 	room := h - len(out) - len(tail)
+	s.cut = false
 	if room < len(what) {
+		if s.state == signReview {
+			// A summary that does not fit cannot be confirmed.
+			s.cut = true
+			tail = []string{"", st.Error.Render("The summary does not fit: make the terminal taller to see it all and sign (esc to cancel).")}
+			room = h - len(out) - len(tail)
+		}
 		what = what[:max(0, room)]
 	}
 	out = append(append(out, what...), tail...)

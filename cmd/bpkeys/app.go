@@ -13,6 +13,7 @@ import (
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // Exit codes, as documented in the README.
@@ -80,11 +81,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "bpkeys: "+err.Error())
+	return exitCode(ctx, err)
+}
+
+// exitCode maps an error to the process exit code the README documents.
+func exitCode(ctx context.Context, err error) int {
 	var ee *exitError
 	var disagree *chain.DisagreementError
 	switch {
+	case err == nil:
+		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case txflow.IsRefused(err):
+		return exitRefused // the signing gate refused: nothing was signed
 	case errors.As(err, &disagree):
 		return exitRefused // endpoints disagree about what would be signed
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
@@ -127,7 +137,7 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceErrors: true,
 	}
 	f := root.PersistentFlags()
-	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; default http://127.0.0.1:8888)")
+	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; no default: name the chain you mean)")
 	f.StringVar(&a.chainID, "chain-id", "", "refuse endpoints on any other chain (64 hex digits)")
 	f.IntVar(&a.quorum, "quorum", 1, "endpoints that must give the same answer for reads that decide what gets signed")
 	f.StringVar(&a.config, "config", "", "config file (default $XDG_CONFIG_HOME/bpkeys/config.yaml)")

@@ -91,9 +91,10 @@ generated in memory at start, are never written anywhere, and only work on this 
 public keys are printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if a.journalPath == "" {
+			if !cmd.Flags().Changed("journal") {
 				// Demo signatures on a throwaway chain stay out of the
-				// operator's real signing journal.
+				// operator's real signing journal, whatever config.yaml or
+				// BPKEYS_JOURNAL name.
 				a.journalPath = demoJournalPath()
 			}
 			team, err := demokeys.NewTeam()

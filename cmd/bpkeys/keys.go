@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -12,10 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/hsm/pkcs11"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 func newKeysCmd(a *app) *cobra.Command {
@@ -207,8 +208,10 @@ func newSignDigestCmd(a *app) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "sign-digest REF HEX",
-		Short: "Sign a 32-byte digest with a device key and print the verified SIG_...",
-		Args:  cobra.ExactArgs(2),
+		Short: "Blind-sign a 32-byte digest with a device key and print the verified SIG_...",
+		Long: "Sign a bare 32-byte digest. This is BLIND signing: bpkeys cannot know what the digest\n" +
+			"authorizes, so it says so, asks on the terminal, and refuses without one unless --yes.",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := parseHexArg("the digest", args[1])
 			if err != nil {
@@ -234,15 +237,8 @@ func newSignDigestCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer key.Close()
-			j, err := a.journal()
+			sig, err := a.signBlind(ctx, key, digest)
 			if err != nil {
-				return err
-			}
-			sig, err := audit.SignDigest(ctx, j, "sign-digest", a.chainID, key, digest)
-			if err != nil {
-				return err
-			}
-			if err := sig.Verify(digest[:], key.PublicKey()); err != nil {
 				return err
 			}
 			if a.json {
@@ -254,4 +250,28 @@ func newSignDigestCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long (PIN entry and touch included)")
 	return cmd
+}
+
+// signBlind shows that a digest is signed blind, asks (a terminal is
+// required without --yes), and signs it through the gate's journal.
+func (a *app) signBlind(ctx context.Context, key devices.Key, digest [32]byte) (signer.Signature, error) {
+	if !a.yes && !a.stdinTerminal() {
+		return signer.Signature{}, withCode(exitRefused, errors.New("sign-digest is blind signing and asks on a terminal; there is none (stdin is not a terminal): nothing was signed; pass --yes only if you know what the digest is"))
+	}
+	j, err := a.journal()
+	if err != nil {
+		return signer.Signature{}, err
+	}
+	g := &txflow.Gate{Journal: j}
+	b := &txflow.BlindDigest{Digest: digest, ChainID: a.chainID, Note: "sign-digest (blind)"}
+	for _, l := range b.Lines(key.PublicKey(), signer.Describe(key)) {
+		a.info("%s", l)
+	}
+	if _, err := a.confirm("Sign this digest blind?"); err != nil {
+		return signer.Signature{}, err
+	}
+	if err := b.Confirmed(); err != nil {
+		return signer.Signature{}, err
+	}
+	return g.SignDigest(ctx, b, key)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // TestMsigPolicyCheck: a proposal's updateauth is judged by the same rules
@@ -54,7 +55,7 @@ func TestMsigPolicyCheck(t *testing.T) {
 		}
 		return out
 	}
-	check := msigPolicyCheck(tm, nil)
+	check := txflow.Judge{Team: tm}.ReviewCheck()
 	accts := proposals.NewAccounts(nil)
 	accts.Set(&ca)
 
@@ -87,7 +88,7 @@ func TestMsigPolicyCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err = msigPolicyCheck(tm2, nil)(context.Background(), accts, rotate)
+	fs, err = txflow.Judge{Team: tm2}.ReviewCheck()(context.Background(), accts, rotate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			a.out("")
 			a.out("Who can do what (minimal sets of holders; any permission above the linked one works too):")
 			for _, cpb := range powers.Capabilities {
-				a.out("  %s (%s): %s", cpb.Name, cpb.Permission, setsText(cpb.Sets, cpb.Truncated))
+				a.out("  %s (%s): %s", cpb.Name, cpb.Permission, permissions.SetsText(cpb.Sets, cpb.Truncated))
 			}
 			if t != nil {
 				a.out("")
@@ -147,7 +147,7 @@ func newPermsShowCmd(a *app) *cobra.Command {
 					}
 					a.out("  %s alone: %s", m.Member, alone)
 					for _, j := range m.With {
-						a.out("    %s with %s", j.Capability, setsText(j.Others, false))
+						a.out("    %s with %s", j.Capability, permissions.SetsText(j.Others, false))
 					}
 				}
 			}
@@ -167,21 +167,6 @@ func nonNil(fs []policies.Finding) []policies.Finding {
 		return []policies.Finding{}
 	}
 	return fs
-}
-
-func setsText(sets [][]string, truncated bool) string {
-	if len(sets) == 0 {
-		return "nobody"
-	}
-	parts := make([]string, len(sets))
-	for i, s := range sets {
-		parts[i] = "{" + strings.Join(s, " + ") + "}"
-	}
-	s := strings.Join(parts, " or ")
-	if truncated {
-		s += " or more"
-	}
-	return s
 }
 
 // permsEditFlags are perms plan's edit flags.

@@ -136,14 +136,7 @@ func (e *permsEnv) run(stdin string, args ...string) (int, string, string) {
 		return exitOK, stdout.String(), stderr.String()
 	}
 	fmt.Fprintln(&stderr, "bpkeys: "+err.Error())
-	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
-		return ee.code, stdout.String(), stderr.String()
-	case isUsage(err):
-		return exitUsage, stdout.String(), stderr.String()
-	}
-	return exitFailed, stdout.String(), stderr.String()
+	return exitCode(context.Background(), err), stdout.String(), stderr.String()
 }
 
 func (e *permsEnv) account() *permissions.Account {

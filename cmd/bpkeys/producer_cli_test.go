@@ -186,17 +186,7 @@ func (cc *cliChain) run(t *testing.T, ctx context.Context, stdin string, args ..
 	code := exitOK
 	if err != nil {
 		fmt.Fprintln(&stderr, "bpkeys: "+err.Error())
-		var ee *exitError
-		switch {
-		case errors.As(err, &ee):
-			code = ee.code
-		case ctx.Err() != nil:
-			code = exitInterrupted
-		case isUsage(err):
-			code = exitUsage
-		default:
-			code = exitFailed
-		}
+		code = exitCode(ctx, err)
 	}
 	return code, stdout.String(), stderr.String()
 }

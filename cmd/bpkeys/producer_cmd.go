@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bpkeys/bpkeys/audit"
-	"github.com/bpkeys/bpkeys/devchain/demokeys"
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/hsm/pkcs11"
 	"github.com/bpkeys/bpkeys/producer"
@@ -260,7 +260,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				if f.dryRun {
 					// Nothing changes in a dry run, the device included: plan
 					// with a placeholder whose private half is discarded.
-					pub, err := demokeys.NewK1PublicKey()
+					pub, err := producer.Placeholder()
 					if err != nil {
 						return err
 					}
@@ -327,15 +327,9 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				show("dry run: nothing was signed or sent")
 				return nil
 			}
-			waited, err := a.confirm("Sign and send this rotation?")
-			if err != nil {
-				return err
-			}
-			j, err := a.journal()
-			if err != nil {
-				return err
-			}
-			out, err := rot.Execute(ctx, c, j, signers)
+			out, waited, err := a.signProducerPlan(ctx, c, rot.Plan, signers, func() (time.Duration, error) {
+				return a.confirm("Sign and send this rotation?")
+			})
 			if err != nil {
 				return err
 			}
@@ -455,15 +449,9 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 				show("dry run: nothing was signed or sent")
 				return nil
 			}
-			waited, err := a.confirmTyped("This pulls the plug on "+account+".", account)
-			if err != nil {
-				return err
-			}
-			j, err := a.journal()
-			if err != nil {
-				return err
-			}
-			out, err := plan.Execute(ctx, c, j, signers)
+			out, waited, err := a.signProducerPlan(ctx, c, plan, signers, func() (time.Duration, error) {
+				return a.confirmTyped("This pulls the plug on "+account+".", account)
+			})
 			if err != nil {
 				return err
 			}
@@ -495,4 +483,36 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// signProducerPlan shows a producer plan's frozen transaction, asks with
+// confirm, and signs it through the gate.
+func (a *app) signProducerPlan(ctx context.Context, c *chain.Client, plan *producer.Plan, signers []signer.Signer, confirm func() (time.Duration, error)) (*producer.Outcome, time.Duration, error) {
+	t, err := a.permsTeam()
+	if err != nil {
+		return nil, 0, err
+	}
+	g, err := a.gate(c, t, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	prep, err := plan.Prepare(ctx, g)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, l := range prep.Lines() {
+		a.info("  %s", l)
+	}
+	waited, err := confirm()
+	if err != nil {
+		return nil, waited, err
+	}
+	if err := prep.Confirmed(); err != nil {
+		return nil, waited, err
+	}
+	res, err := g.Sign(ctx, prep, signers)
+	if err != nil {
+		return nil, waited, err
+	}
+	return producer.OutcomeOf(res), waited, nil
 }

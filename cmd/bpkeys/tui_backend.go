@@ -333,10 +333,21 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 		keys = append(keys, k)
 	}
 	accts := proposals.NewAccounts(b.client)
+	var readErr error
 	mine := func(l eos.PermissionLevel) bool {
-		return b.watched(l) || (len(keys) > 0 && msigKeysSatisfy(ctx, accts, l, keys))
+		if b.watched(l) || len(keys) == 0 {
+			return b.watched(l)
+		}
+		ok, err := proposals.KeysSatisfy(ctx, accts, l, keys)
+		if err != nil && readErr == nil {
+			readErr = err
+		}
+		return ok
 	}
 	items, err := proposals.Inbox(ctx, b.client, mine, proposals.InboxOptions{})
+	if err == nil {
+		err = readErr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -390,10 +401,16 @@ func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.Re
 	}
 	keys, _ := b.signingKeys(ctx)
 	if avail := tuiPubs(keys); len(avail) > 0 {
-		if l, ok := b.levelFor(ctx, levels(p.Requested), avail); ok {
+		l, ok, err := b.levelFor(ctx, levels(p.Requested), avail)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			v.CanApprove, v.ApproveAs = true, string(l.Actor)+"@"+string(l.Permission)
 		}
-		_, v.CanUnapprove = b.levelFor(ctx, levels(p.Provided), avail)
+		if _, v.CanUnapprove, err = b.levelFor(ctx, levels(p.Provided), avail); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }

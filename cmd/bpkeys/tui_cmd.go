@@ -29,6 +29,12 @@ func (a *app) tuiRun(cmd *cobra.Command) error {
 }
 
 // interactive reports whether stdin and stdout are both terminals.
+// stdinTerminal reports whether stdin is a terminal an operator types in.
+func (a *app) stdinTerminal() bool {
+	in, ok := a.stdin.(*os.File)
+	return ok && term.IsTerminal(int(in.Fd()))
+}
+
 func (a *app) interactive() bool {
 	in, ok := a.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
