@@ -76,7 +76,6 @@ func keysText(keys []signer.PublicKey, label func(signer.PublicKey) string) stri
 	return strings.Join(s, ", ")
 }
 
-
 // permsApply checks the plan file against its edits and the chain, the
 // account against the plan (drift), the rules and the signers, then signs
 // the plan's transactions through the gate.
