@@ -13,7 +13,8 @@
 //     waits never count) with nodeos's greedy authority checker;
 //   - native actions newaccount, updateauth, deleteauth, linkauth and
 //     unlinkauth with nodeos's validation, plus the system contract's
-//     authorized_by extension;
+//     authorized_by extension and limitauthchg (its table in eosio scope,
+//     and check_auth_change on every authority change);
 //   - eosio.msig (propose, approve with or without proposal_hash, unapprove,
 //     cancel, exec running the inner actions inline, invalidate) with its
 //     proposal, approvals2, approvals and invals tables and messages;

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/team"
@@ -87,6 +88,8 @@ type DesiredPermission struct {
 //	    no_single_person: false
 //	no_shared_keys:
 //	  - [owner, active]
+//	allow_contract_wide_links: [eosio.token]
+//	require_team_file: true
 //	desired:
 //	  - permission: owner
 //	    threshold: 2
@@ -97,6 +100,12 @@ type Policy struct {
 	NoSharedKeys [][]string `yaml:"no_shared_keys"`
 	// Desired is the tree the account should have: any difference is drift.
 	Desired []DesiredPermission `yaml:"desired"`
+	// AllowContractWideLinks lists the contracts among eosio, eosio.token,
+	// eosio.msig and the account itself whose contract-wide links
+	// (contract::*) are allowed; the built-in rules refuse them otherwise.
+	AllowContractWideLinks []string `yaml:"allow_contract_wide_links"`
+	// RequireTeamFile turns the no-team-file warning into an error.
+	RequireTeamFile bool `yaml:"require_team_file"`
 
 	desired *permissions.Account
 }
@@ -147,6 +156,11 @@ func Parse(b []byte) (*Policy, error) {
 		}
 		if r.MinHolders < 0 {
 			return nil, fmt.Errorf("permissions.%s.min_holders: %d is negative", name, r.MinHolders)
+		}
+	}
+	for _, c := range p.AllowContractWideLinks {
+		if _, err := contracts.NameValue(c); err != nil || c == "" {
+			return nil, fmt.Errorf("allow_contract_wide_links: %q is not a valid contract account name", c)
 		}
 	}
 	for i, g := range p.NoSharedKeys {

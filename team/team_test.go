@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,74 @@ func TestMemberAccount(t *testing.T) {
 	bad := strings.Replace(good(), "contact: alice@example.org\n", "contact: alice@example.org\n    account: alice\n", 1)
 	if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "ACTOR@PERMISSION") {
 		t.Fatalf("account without a permission: %v", err)
+	}
+}
+
+func TestHostsAndUnheldKeys(t *testing.T) {
+	kHost := testsigner.FromSeed(signer.CurveK1, "team-host").PublicKey()
+	kNobody := testsigner.FromSeed(signer.CurveK1, "team-nobody").PublicKey()
+	doc := `members:
+  - name: alice
+    account: alice@active
+hosts:
+  - name: bp1
+    role: producer
+  - name: claimer
+keys:
+  - key: ` + kAlice.String() + `
+    holder: alice
+    hardware: true
+  - key: ` + kHost.String() + `
+    host: bp1
+    device: "pkcs11:token=bp-hsm;object=claim"
+    hardware: true
+  - key: ` + kNobody.String() + `
+`
+	tm, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Hosts) != 2 || tm.Hosts[0] != (Host{Name: "bp1", Role: "producer"}) || tm.Hosts[1].Role != "" {
+		t.Fatalf("hosts %+v", tm.Hosts)
+	}
+	if h, ok := tm.HostOf(kHost); !ok || h != "bp1" {
+		t.Fatalf("host of the claim key: %q %v", h, ok)
+	}
+	if _, ok := tm.Holder(kHost); ok {
+		t.Fatal("a host key has a holder")
+	}
+	if _, ok := tm.Holder(kNobody); ok {
+		t.Fatal("an unheld key has a holder")
+	}
+	if _, ok := tm.HostOf(kAlice); ok {
+		t.Fatal("alice's key is on a host")
+	}
+	held := tm.HeldKeys()
+	if len(held) != 2 || !slices.Contains(held, kHost) || slices.Contains(held, kNobody) {
+		t.Fatalf("held keys %v", held)
+	}
+	if got := tm.Label(kHost); got != "host bp1's HSM bp-hsm/claim (unattended)" {
+		t.Fatalf("label %q", got)
+	}
+	if got := tm.Label(kNobody); got != "software key held by nobody" {
+		t.Fatalf("label %q", got)
+	}
+	if m, ok := tm.MemberOfLevel("alice@active"); !ok || m != "alice" {
+		t.Fatalf("member of alice@active: %q %v", m, ok)
+	}
+	if _, ok := tm.MemberOfLevel("alice@owner"); ok {
+		t.Fatal("alice@owner is not named")
+	}
+	for _, tc := range []struct{ doc, want string }{
+		{"members: [{name: a}]\nhosts: [{name: h}]\nkeys:\n  - key: " + kAlice.String() + "\n    holder: a\n    host: h\n", "both a holder and a host"},
+		{"members: [{name: a}]\nkeys:\n  - key: " + kAlice.String() + "\n    host: h\n", `host "h" is not one of the hosts`},
+		{"members: [{name: a}]\nhosts: [{name: a}]\n", "has the name of a member"},
+		{"members: [{name: a}]\nhosts: [{name: h}, {name: h}]\n", `host "h" appears twice`},
+		{"members: [{name: a}]\nhosts: [{role: producer}]\n", "has no name"},
+		{"members: [{name: a}]\nhosts: [{name: h, rol: x}]\n", "field rol not found in a host entry"},
+	} {
+		if _, err := Parse([]byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.doc, err, tc.want)
+		}
 	}
 }

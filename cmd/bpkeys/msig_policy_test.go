@@ -74,7 +74,8 @@ func TestMsigPolicyCheck(t *testing.T) {
 	}
 
 	// Rotating to a key the team file says nobody holds locks the team out
-	// of active; once alice holds it, the same rotation is fine.
+	// of active; once bob holds it, the same rotation is fine (were it
+	// alice's, she alone would hold active: refused too).
 	rotate := decoded(k2.String()+"="+k3.String(), permissions.ParseRotate)
 	fs, err = check(context.Background(), accts, rotate)
 	if err != nil {
@@ -83,7 +84,7 @@ func TestMsigPolicyCheck(t *testing.T) {
 	if !hasError(fs, "[lockout]") {
 		t.Fatalf("rotation to an unheld key: no lockout in %+v", fs)
 	}
-	tm2, err := team.Parse([]byte("members:\n  - name: alice\nkeys:\n  - key: " + k1.String() + "\n    holder: alice\n  - key: " + k3.String() + "\n    holder: alice\n"))
+	tm2, err := team.Parse([]byte("members:\n  - name: alice\n  - name: bob\nkeys:\n  - key: " + k1.String() + "\n    holder: alice\n  - key: " + k3.String() + "\n    holder: bob\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -157,6 +157,12 @@ func (a *app) permsCheckDrift(ctx context.Context, c *chain.Client, p *permissio
 	if err != nil {
 		return err
 	}
+	if acct.AuthChange, err = readAuthLimit(ctx, c, p.Account); err != nil {
+		return err
+	}
+	if !sameAuthLimit(acct.AuthChange, p.Before.AuthChange) {
+		return withCode(exitRefused, fmt.Errorf("%s's limitauthchg setting changed since the plan was made: make the plan again", p.Account))
+	}
 	if acct.Equal(p.Before) {
 		return nil
 	}
@@ -172,6 +178,9 @@ func (a *app) permsCheckDrift(ctx context.Context, c *chain.Client, p *permissio
 func (a *app) permsJudge(ctx context.Context, c *chain.Client, p *permissions.Plan, t *team.Team, pol *policies.Policy, keys []signer.PublicKey) error {
 	_, w, err := permsLoad(ctx, c, p.Account)
 	if err != nil {
+		return err
+	}
+	if err := w.Extend(ctx, permsFetch(c), p.After); err != nil {
 		return err
 	}
 	p.Findings = policies.CheckPlan(p, w, t, pol)

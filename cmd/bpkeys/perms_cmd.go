@@ -78,6 +78,9 @@ func permsLoad(ctx context.Context, c *chain.Client, name string) (*permissions.
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading account %s: %w", name, err)
 	}
+	if acct.AuthChange, err = readAuthLimit(ctx, c, name); err != nil {
+		return nil, nil, err
+	}
 	w, err := permissions.LoadWorld(ctx, permsFetch(c), acct)
 	if err != nil {
 		return nil, nil, err
@@ -355,6 +358,9 @@ unless new ones are given; only the links are added.`,
 			}
 			if id, err := c.ChainID(ctx); err == nil {
 				p.ChainID = id.String()
+			}
+			if err := w.Extend(ctx, permsFetch(c), p.After); err != nil {
+				return err
 			}
 			p.Findings = policies.CheckPlan(p, w, t, pol)
 			if a.json {

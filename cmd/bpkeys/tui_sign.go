@@ -439,6 +439,9 @@ func (b *tuiBackend) tuiPlan(ctx context.Context, req tui.PlanRequest) (*permiss
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := w.Extend(ctx, permsFetch(b.client), p.After); err != nil {
+		return nil, nil, nil, err
+	}
 	return p, w, policies.CheckPlan(p, w, b.team, nil), nil
 }
 
