@@ -134,8 +134,9 @@ func innerOf(ctx context.Context, c proposals.Chain, a proposals.Action) (*propo
 }
 
 // Check judges the effects on authorities against the accounts as the chain
-// shows them now: native auth actions are applied to each account they
-// change, and the rules judge before and after.
+// shows them now (with their limitauthchg settings): policies.CheckActions
+// applies every native auth and limitauthchg action to each account it
+// changes, reads the accounts the result names, and runs the rules.
 func (j Judge) Check(ctx context.Context, accts *proposals.Accounts, effs []Effect) ([]Finding, error) {
 	fetch := func(ctx context.Context, name string) (*permissions.Account, error) {
 		ca, err := accts.Get(ctx, name)
@@ -145,40 +146,29 @@ func (j Judge) Check(ctx context.Context, accts *proposals.Accounts, effs []Effe
 		if ca == nil {
 			return nil, fmt.Errorf("account %s: %w", name, permissions.ErrNoAccount)
 		}
-		return permissions.FromChain(ca)
-	}
-	before := map[string]*permissions.Account{}
-	after := map[string]*permissions.Account{}
-	var order []string
-	for _, e := range effs {
-		a := e.Action
-		if a.Account != "eosio" || !isNativeAuth(string(a.Name)) {
-			continue
-		}
-		target, err := nativeTarget(string(a.Name), a.Data)
+		a, err := permissions.FromChain(ca)
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := before[target]; !ok {
-			b, err := fetch(ctx, target)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s to check what the transaction does to it: %w", target, err)
+		if c := accts.Chain(); c != nil {
+			if a.AuthChange, err = ReadAuthLimit(ctx, c, name); err != nil {
+				return nil, err
 			}
-			before[target], after[target] = b, b.Clone()
-			order = append(order, target)
 		}
-		if err := after[target].ApplyNative(string(a.Name), a.Data); err != nil {
-			return nil, err
-		}
+		return a, nil
+	}
+	var acts []policies.Action
+	for _, e := range effs {
+		acts = append(acts, policies.Action{Contract: string(e.Action.Account), Name: string(e.Action.Name), Data: e.Action.Data})
+	}
+	res, err := policies.CheckActions(ctx, fetch, acts, j.Team, j.Policy)
+	if err != nil {
+		return nil, err
 	}
 	var out []Finding
-	for _, name := range order {
-		w, err := permissions.LoadWorld(ctx, fetch, before[name], after[name])
-		if err != nil {
-			return nil, fmt.Errorf("loading the accounts %s refers to: %w", name, err)
-		}
-		for _, f := range policies.CheckChange(before[name], after[name], w, j.Team, j.Policy) {
-			out = append(out, Finding{Account: name, Finding: f})
+	for _, af := range res {
+		for _, f := range af.Findings {
+			out = append(out, Finding{Account: af.Account, Finding: f})
 		}
 	}
 	return out, nil
@@ -229,34 +219,6 @@ func isNativeAuth(name string) bool {
 		return true
 	}
 	return false
-}
-
-// nativeTarget returns the account a native auth action changes.
-func nativeTarget(name string, data []byte) (string, error) {
-	var acct eos.AccountName
-	var err error
-	switch name {
-	case "updateauth":
-		var v contracts.UpdateAuthBy
-		v, _, err = contracts.DecodeUpdateAuth(data)
-		acct = v.Account
-	case "deleteauth":
-		var v contracts.DeleteAuthBy
-		v, _, err = contracts.DecodeDeleteAuth(data)
-		acct = v.Account
-	case "linkauth":
-		var v contracts.LinkAuthBy
-		v, _, err = contracts.DecodeLinkAuth(data)
-		acct = v.Account
-	case "unlinkauth":
-		var v contracts.UnlinkAuthBy
-		v, _, err = contracts.DecodeUnlinkAuth(data)
-		acct = v.Account
-	}
-	if err != nil {
-		return "", fmt.Errorf("eosio::%s: %w", name, err)
-	}
-	return string(acct), nil
 }
 
 // ReviewCheck is the judge as a proposal review's policy check: a review

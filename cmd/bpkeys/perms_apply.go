@@ -157,10 +157,10 @@ func (a *app) permsCheckDrift(ctx context.Context, c *chain.Client, p *permissio
 	if err != nil {
 		return err
 	}
-	if acct.AuthChange, err = readAuthLimit(ctx, c, p.Account); err != nil {
+	if acct.AuthChange, err = txflow.ReadAuthLimit(ctx, c, p.Account); err != nil {
 		return err
 	}
-	if !sameAuthLimit(acct.AuthChange, p.Before.AuthChange) {
+	if !txflow.SameAuthLimit(acct.AuthChange, p.Before.AuthChange) {
 		return withCode(exitRefused, fmt.Errorf("%s's limitauthchg setting changed since the plan was made: make the plan again", p.Account))
 	}
 	if acct.Equal(p.Before) {

@@ -14,6 +14,7 @@ import (
 	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // permsCommands are perms, policy and tx (permission trees, plans, policy
@@ -78,7 +79,7 @@ func permsLoad(ctx context.Context, c *chain.Client, name string) (*permissions.
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading account %s: %w", name, err)
 	}
-	if acct.AuthChange, err = readAuthLimit(ctx, c, name); err != nil {
+	if acct.AuthChange, err = txflow.ReadAuthLimit(ctx, c, name); err != nil {
 		return nil, nil, err
 	}
 	w, err := permissions.LoadWorld(ctx, permsFetch(c), acct)

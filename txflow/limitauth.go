@@ -1,4 +1,4 @@
-package main
+package txflow
 
 import (
 	"context"
@@ -8,18 +8,15 @@ import (
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/permissions"
+	"github.com/bpkeys/bpkeys/proposals"
 )
 
-// codeTableQuery is nodeos's contract_table_query_exception: the system
-// contract's ABI has no limitauthchg table (a system contract older than
-// the feature), so no account can have the setting.
-const codeTableQuery = 3060003
-
-// readAuthLimit reads account's row of eosio's limitauthchg table (scope
-// eosio): nil when it has none.
-func readAuthLimit(ctx context.Context, c *chain.Client, account string) (*permissions.AuthChangeLimit, error) {
+// ReadAuthLimit reads account's row of eosio's limitauthchg table (scope
+// eosio): nil when it has none, or when the system contract predates the
+// table (its ABI has none: table_query_exception).
+func ReadAuthLimit(ctx context.Context, c proposals.Chain, account string) (*permissions.AuthChangeLimit, error) {
 	res, err := c.GetTableRows(ctx, chain.TableRowsRequest{Code: "eosio", Scope: "eosio", Table: "limitauthchg", JSON: true, LowerBound: account, UpperBound: account, Limit: 1})
-	if chain.IsCode(err, codeTableQuery) {
+	if chain.IsCode(err, chain.CodeTableQuery) {
 		return nil, nil
 	}
 	if err != nil {
@@ -41,8 +38,8 @@ func readAuthLimit(ctx context.Context, c *chain.Client, account string) (*permi
 	return nil, nil
 }
 
-// sameAuthLimit reports whether two limitauthchg settings are the same.
-func sameAuthLimit(a, b *permissions.AuthChangeLimit) bool {
+// SameAuthLimit reports whether two limitauthchg settings are the same.
+func SameAuthLimit(a, b *permissions.AuthChangeLimit) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
