@@ -280,21 +280,15 @@ func clientOf(r *http.Request) string {
 // ends, then stops accepting, lets the requests in flight finish (the
 // signature being made is answered) and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       5 * time.Minute,
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, clientKey{}, describeConn(c))
-		},
-	}
-	servers := []*http.Server{srv}
+	cs := newConnServer(s)
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- cs.serve(ln) }()
+	var msrv *http.Server
 	if s.cfg.Metrics != "" {
 		mln, err := net.Listen("tcp", s.cfg.Metrics)
 		if err != nil {
-			_ = srv.Close()
+			ln.Close()
+			_ = cs.shutdown(ctx)
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		mux := http.NewServeMux()
@@ -302,26 +296,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 			_ = s.m.write(w)
 		})
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		servers = append(servers, msrv)
-		go func() { errc <- msrv.Serve(mln) }()
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
 	}
 	s.logger.Info("serving", "listen", s.cfg.Listen, "keys", len(s.order), "legacy", s.legacy)
+	var serveErr error
 	select {
-	case err := <-errc:
-		for _, x := range servers {
-			_ = x.Close()
+	case serveErr = <-errc:
+		if serveErr != nil {
+			serveErr = fmt.Errorf("serving: %w", serveErr)
 		}
-		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
+	ln.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
-	var errs []error
-	for _, x := range servers {
-		if err := x.Shutdown(sctx); err != nil {
-			errs = append(errs, err)
-		}
+	errs := []error{serveErr, cs.shutdown(sctx)}
+	if msrv != nil {
+		errs = append(errs, msrv.Shutdown(sctx))
 	}
 	s.logger.Info("stopped")
 	return errors.Join(errs...)
