@@ -1,6 +1,10 @@
 package blocksigner
 
-import "os"
+import (
+	"io"
+	"log/slog"
+	"os"
+)
 
 func statSocket(path string) (os.FileMode, error) {
 	fi, err := os.Stat(path)
@@ -9,3 +13,5 @@ func statSocket(path string) (os.FileMode, error) {
 	}
 	return fi.Mode().Perm(), nil
 }
+
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
