@@ -31,7 +31,7 @@ type Options struct {
 
 	// afterMark runs after a block key's mark is durable and before the
 	// signature is answered (crash tests).
-	afterMark func()
+	afterMark func(Mark)
 }
 
 // key is one served key.
@@ -185,7 +185,7 @@ func (s *Server) Sign(ctx context.Context, pub signer.PublicKey, digest [32]byte
 		k.mark = &m
 		s.m.mark(k.name, m.Height)
 		if s.opts.afterMark != nil {
-			s.opts.afterMark()
+			s.opts.afterMark(m)
 		}
 	}
 	entry.Outcome, entry.Signature = "signed", sig.String()
