@@ -31,13 +31,6 @@ type device struct {
 	reopens int
 }
 
-// gone reports errors after which the open key is dead but a new open may
-// succeed (token or card removed, session lost).
-func gone(err error) bool {
-	return errors.Is(err, pkcs11.ErrTokenRemoved) || errors.Is(err, pkcs11.ErrKeyClosed) ||
-		errors.Is(err, piv.ErrCardRemoved) || errors.Is(err, piv.ErrNoYubiKey)
-}
-
 // pinRefused reports a wrong or blocked PIN: presenting it again could
 // lock the device.
 func pinRefused(err error) bool {
@@ -76,7 +69,12 @@ func (d *device) drop() {
 	}
 }
 
-// sign signs digest, opening the device again once when it went away.
+// sign signs digest. After any device error other than a refused PIN or
+// the caller giving up, the session is dropped and the device opened again
+// once, at once (a token or card that went away and came back, a session
+// the HSM closed); a device that stays away is tried again at most every
+// reopenEvery. Opening again presents the PIN held by PINs, which the
+// device accepted before, so it cannot use up PIN tries.
 func (d *device) sign(ctx context.Context, digest [32]byte) (signer.Signature, error) {
 	if d.key == nil {
 		if time.Since(d.lastTry) < reopenEvery {
@@ -96,7 +94,7 @@ func (d *device) sign(ctx context.Context, digest [32]byte) (signer.Signature, e
 		d.halt = fmt.Errorf("%s: the PIN was refused; the signer will not present it again (fix the pin-source and restart): %w", d.pub, err)
 		return signer.Signature{}, d.halt
 	}
-	if !gone(err) {
+	if ctx.Err() != nil || errors.Is(err, signer.ErrDeterministicNonce) {
 		return signer.Signature{}, err
 	}
 	d.drop()
