@@ -115,7 +115,15 @@ func (s *connServer) handle(sc *serverConn) {
 	client := describeConn(sc.c)
 	br := bufio.NewReader(sc.c)
 	for {
+		// The idle deadline is armed under the lock, so that shutdown's
+		// "stop reading now" cannot be overwritten by it.
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			return
+		}
 		_ = sc.c.SetReadDeadline(time.Now().Add(s.idle))
+		s.mu.Unlock()
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !isTimeout(err) && !s.isClosing() {

@@ -95,9 +95,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 			s.Close()
 			return nil, err
 		}
-		if k.mark, err = s.marks.load(k.pub); err != nil {
-			s.Close()
-			return nil, err
+		if kc.Role == RoleBlock && !s.legacy {
+			if k.mark, err = s.marks.load(k.pub); err != nil {
+				s.Close()
+				return nil, err
+			}
 		}
 		if k.mark != nil {
 			s.m.mark(k.name, k.mark.Height)
@@ -122,6 +124,9 @@ func (s *Server) Close() error {
 	}
 	if s.log != nil {
 		errs = append(errs, s.log.close())
+	}
+	if s.marks != nil {
+		errs = append(errs, s.marks.close())
 	}
 	return errors.Join(errs...)
 }

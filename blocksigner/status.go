@@ -44,10 +44,9 @@ func ReadStatus(ctx context.Context, cfg *Config) (Status, error) {
 	} else {
 		st.Running = true
 	}
-	marks := &markStore{dir: cfg.State + "/marks"}
 	for _, k := range cfg.Keys {
 		ks := KeyStatus{Key: k.PublicKey().String(), Role: k.Role, Device: k.Device, Served: served[k.PublicKey().String()]}
-		m, err := marks.load(k.PublicKey())
+		m, err := ReadMark(MarkPath(cfg.State, k.PublicKey()))
 		if err != nil {
 			return st, err
 		}

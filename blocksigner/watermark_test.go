@@ -44,12 +44,12 @@ func TestWatermark(t *testing.T) {
 	_, err = c.signDigest(blockID(t, 1), pub)
 	refusedFor(t, err, ReasonLowerHeight)
 
-	markPath := filepath.Join(cfg.State, "marks", pub.String()+".json")
+	markPath := MarkPath(cfg.State, pub)
 	fi, err := os.Stat(markPath)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mark file: %v, mode %v; want 0600", err, fi.Mode().Perm())
 	}
-	m, err := readMark(markPath)
+	m, err := ReadMark(markPath)
 	if err != nil || m.Height != 504 || m.Digest != hex.EncodeToString(last[:]) || m.Signature != lastSig.String() {
 		t.Fatalf("mark %+v (%v)", m, err)
 	}
@@ -135,7 +135,7 @@ func TestLegacyAndPeer(t *testing.T) {
 	}
 	_, err = c.signDigest(blockID(t, 9), peer)
 	refusedFor(t, err, ReasonRateLimit)
-	if _, err := os.Stat(filepath.Join(cfg.State, "marks", pub.String()+".json")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(MarkPath(cfg.State, pub)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("legacy mode wrote a mark: %v", err)
 	}
 }
@@ -305,4 +305,61 @@ func TestMetrics(t *testing.T) {
 	if err != nil || !strings.Contains(string(raw), MetricSignatures) {
 		t.Fatalf("GET /metrics: %v %s", err, raw)
 	}
+}
+
+// TestMarkSlots: a save torn by a crash falls back to the previous mark
+// (whose signature was the last one returned); a file with no intact slot
+// stops the service from starting.
+func TestMarkSlots(t *testing.T) {
+	pub := testsigner.FromSeed(signer.CurveK1, "slots").PublicKey()
+	state := t.TempDir()
+	st, err := newMarkStore(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := st.load(pub); err != nil || m != nil {
+		t.Fatalf("fresh mark %v %v", m, err)
+	}
+	for h := uint32(1); h <= 3; h++ {
+		if err := st.save(pub, Mark{Key: pub.String(), Height: h, Digest: "d"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.close()
+	path := MarkPath(state, pub)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mark file %v %v", fi, err)
+	}
+	if m, err := ReadMark(path); err != nil || m.Height != 3 {
+		t.Fatalf("mark %+v %v", m, err)
+	}
+	// Height 3 went to slot 1 (seq 3): tear it.
+	f, _ := os.OpenFile(path, os.O_RDWR, 0)
+	f.WriteAt([]byte("torn"), slotSize+40)
+	f.Close()
+	if m, err := ReadMark(path); err != nil || m.Height != 2 {
+		t.Fatalf("after a torn write: %+v %v, want height 2", m, err)
+	}
+	// Reopened, the store continues from the intact slot and overwrites the torn one.
+	st, _ = newMarkStore(state)
+	if m, err := st.load(pub); err != nil || m.Height != 2 {
+		t.Fatalf("load %+v %v", m, err)
+	}
+	if err := st.save(pub, Mark{Key: pub.String(), Height: 4, Digest: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	st.close()
+	if m, err := ReadMark(path); err != nil || m.Height != 4 {
+		t.Fatalf("mark %+v %v", m, err)
+	}
+	// Both slots damaged: refuse.
+	os.WriteFile(path, bytes.Repeat([]byte{0xff}, 2*slotSize), 0o600)
+	if _, err := ReadMark(path); err == nil {
+		t.Fatal("a mark file with no intact slot was accepted")
+	}
+	st, _ = newMarkStore(state)
+	if _, err := st.load(pub); err == nil {
+		t.Fatal("the store loaded a mark file with no intact slot")
+	}
+	st.close()
 }
