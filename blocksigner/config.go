@@ -206,3 +206,21 @@ func loopback(hostport string) error {
 	}
 	return nil
 }
+
+// DefaultListen is the socket the documentation and the systemd unit use.
+const DefaultListen = "unix:///run/bpkeys/signer.sock"
+
+// ProviderLine is the config.ini line that points nodeos at this signer
+// for pub: signature-provider = PUB_...=KEOSD:<url of sign_digest>. It
+// names no private key.
+func ProviderLine(listen string, pub signer.PublicKey) (string, error) {
+	network, addr, err := ParseListen(listen)
+	if err != nil {
+		return "", err
+	}
+	url := "http://" + addr + PathSignDigest
+	if network == "unix" {
+		url = "unix://" + addr + PathSignDigest
+	}
+	return "signature-provider = " + pub.String() + "=KEOSD:" + url, nil
+}
