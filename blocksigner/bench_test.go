@@ -77,7 +77,7 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 }
 
 var (
-	nK1, _  = new(big.Int).SetString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16)
+	nK1, _ = new(big.Int).SetString("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16)
 	halfK1 = new(big.Int).Rsh(nK1, 1)
 )
 
