@@ -61,11 +61,13 @@ func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 // returns the stored signature for a retry of the marked digest, nil to go
 // ahead, or a refusal.
 func (m *Mark) check(digest [32]byte) (*signer.Signature, error) {
-	if m == nil {
+	if m == nil || m.Digest == "" {
 		return nil, nil
 	}
 	h, d := Height(digest), hex.EncodeToString(digest[:])
 	switch {
+	case h == m.Height && d == m.Digest && m.Signature == "":
+		return nil, nil // reserved, the signature lost in a crash: the same block may be signed again
 	case h == m.Height && d == m.Digest:
 		sig, err := signer.ParseSignature(m.Signature)
 		if err != nil {
@@ -147,7 +149,10 @@ func (s *markStore) load(pub signer.PublicKey) (*Mark, error) {
 	mf := &markFile{f: f}
 	var m *Mark
 	if sm != nil {
-		mf.seq, m = sm.Seq, &sm.Mark
+		mf.seq = sm.Seq
+		if sm.Digest != "" {
+			m = &sm.Mark
+		}
 	}
 	s.mu.Lock()
 	if old := s.files[pub]; old != nil {
@@ -170,7 +175,7 @@ func ReadMark(path string) (*Mark, error) {
 	}
 	defer f.Close()
 	sm, err := readSlots(f, path)
-	if err != nil || sm == nil {
+	if err != nil || sm == nil || sm.Digest == "" {
 		return nil, err
 	}
 	return &sm.Mark, nil
@@ -216,8 +221,8 @@ func decodeSlot(b []byte) (*slotMark, bool) {
 	return &sm, true
 }
 
-// save makes m the key's mark durably before returning.
-func (s *markStore) save(pub signer.PublicKey, m Mark) error {
+// save makes m the key's mark; with flush, durably before returning.
+func (s *markStore) save(pub signer.PublicKey, m Mark, flush bool) error {
 	s.mu.Lock()
 	mf := s.files[pub]
 	s.mu.Unlock()
@@ -240,8 +245,10 @@ func (s *markStore) save(pub signer.PublicKey, m Mark) error {
 	if _, err := mf.f.WriteAt(slot, int64(sm.Seq%2)*slotSize); err != nil {
 		return fmt.Errorf("writing the high-water mark: %w", err)
 	}
-	if err := datasync(mf.f); err != nil {
-		return fmt.Errorf("flushing the high-water mark to disk: %w", err)
+	if flush {
+		if err := datasync(mf.f); err != nil {
+			return fmt.Errorf("flushing the high-water mark to disk: %w", err)
+		}
 	}
 	mf.seq = sm.Seq
 	return nil

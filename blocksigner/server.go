@@ -170,6 +170,19 @@ func (s *Server) Sign(ctx context.Context, pub signer.PublicKey, digest [32]byte
 		rate, burst := k.cfg.limits(s.legacy)
 		return signer.Signature{}, s.refuse(entry, &RefusedError{Reason: ReasonRateLimit, Detail: fmt.Sprintf("rate limit: %s signs at most %g a second (burst %d)", k.name, rate, burst)})
 	}
+	// A block key's reservation (height and block id, no signature yet) is
+	// flushed while the device signs, and the answer waits for both: the
+	// flush overlaps the device instead of following it.
+	var reservation Mark
+	var reserved chan error
+	prev := k.mark
+	if block {
+		reservation = Mark{Key: k.name, Height: *entry.Height, Digest: entry.Digest, Time: entry.Time}
+		if k.mark == nil || k.mark.Height != reservation.Height || k.mark.Digest != reservation.Digest {
+			reserved = make(chan error, 1)
+			go func() { reserved <- s.marks.save(k.pub, reservation, true) }()
+		}
+	}
 	start := time.Now()
 	reopens := k.dev.reopens
 	sig, err := k.dev.sign(ctx, digest)
@@ -178,16 +191,34 @@ func (s *Server) Sign(ctx context.Context, pub signer.PublicKey, digest [32]byte
 		s.m.reopened(k.name)
 	}
 	s.m.setUp(k.name, err == nil)
+	var markErr error
+	if reserved != nil {
+		// Whether or not the write succeeded, the mark may now be the
+		// reservation: from here on the key behaves as if it were.
+		markErr = <-reserved
+		k.mark = &reservation
+	}
 	if err != nil {
+		if reserved != nil && markErr == nil {
+			s.rollback(k, prev)
+		}
 		s.refuse(entry, &RefusedError{Reason: ReasonDevice, Detail: err.Error()})
 		return signer.Signature{}, fmt.Errorf("%s: %w", k.name, err)
 	}
+	if markErr != nil {
+		return signer.Signature{}, s.refuse(entry, &RefusedError{Reason: ReasonMarkWrite, Detail: fmt.Sprintf("the signature was made but is withheld: the high-water mark could not be written (%v); fix the state directory", markErr)})
+	}
 	if block {
-		m := Mark{Key: k.name, Height: *entry.Height, Digest: entry.Digest, Signature: sig.String(), Time: entry.Time}
-		if err := s.marks.save(k.pub, m); err != nil {
-			return signer.Signature{}, s.refuse(entry, &RefusedError{Reason: ReasonMarkWrite, Detail: fmt.Sprintf("the signature was made but is withheld: the high-water mark could not be written (%v); fix the state directory", err)})
+		// The signature joins the mark so that a retry gets the same answer;
+		// this write is not waited for on disk: if it is lost, the durable
+		// reservation makes a retry of this block id sign it again.
+		m := reservation
+		m.Signature = sig.String()
+		if err := s.marks.save(k.pub, m, false); err != nil {
+			s.logger.Error("high-water mark: storing the signature", "key", k.name, "err", err)
+		} else {
+			k.mark = &m
 		}
-		k.mark = &m
 		s.m.mark(k.name, m.Height)
 		if s.opts.afterMark != nil {
 			s.opts.afterMark(m)
@@ -197,6 +228,21 @@ func (s *Server) Sign(ctx context.Context, pub signer.PublicKey, digest [32]byte
 	s.record(entry)
 	s.m.signed(k.name, k.cfg.Role)
 	return sig, nil
+}
+
+// rollback puts back the mark a failed signature reserved over, so that
+// a block the device never signed does not block its height. If that
+// cannot be written, the reservation stands (refusing is the safe side).
+func (s *Server) rollback(k *key, prev *Mark) {
+	m := Mark{Key: k.name}
+	if prev != nil {
+		m = *prev
+	}
+	if err := s.marks.save(k.pub, m, true); err != nil {
+		s.logger.Error("high-water mark: undoing the reservation of a block that was not signed", "key", k.name, "err", err)
+		return
+	}
+	k.mark = prev
 }
 
 // refuse logs and counts a refusal and returns err.

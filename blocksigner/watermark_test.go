@@ -158,6 +158,8 @@ func TestMarkCheck(t *testing.T) {
 		{"no mark yet", nil, blockID(t, 1), false, ""},
 		{"higher", m, blockID(t, 101), false, ""},
 		{"same digest", m, d, true, ""},
+		{"same digest reserved, signature lost", &Mark{Key: "K", Height: 100, Digest: m.Digest}, d, false, ""},
+		{"rolled back to nothing", &Mark{Key: "K"}, blockID(t, 1), false, ""},
 		{"same height other digest", m, blockID(t, 100), false, ReasonSameHeight},
 		{"lower", m, blockID(t, 99), false, ReasonLowerHeight},
 		{"far lower", m, blockID(t, 0), false, ReasonLowerHeight},
@@ -268,6 +270,14 @@ func TestConfig(t *testing.T) {
 		"public metrics": good + "metrics: 10.0.0.1:9108\n",
 		"duplicate key":  good + "  - key: " + key + "\n    device: " + dev + "\n    role: peer\n",
 	}
+	// The documented example parses.
+	example, err := os.ReadFile("../docs/systemd/signer.yaml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseConfig(example); err != nil {
+		t.Fatalf("docs/systemd/signer.yaml.example: %v", err)
+	}
 	for name, y := range tests {
 		if _, err := ParseConfig([]byte(y)); !errors.Is(err, ErrConfig) && !errors.Is(err, signer.ErrPINInRef) {
 			t.Errorf("%s: %v", name, err)
@@ -321,7 +331,7 @@ func TestMarkSlots(t *testing.T) {
 		t.Fatalf("fresh mark %v %v", m, err)
 	}
 	for h := uint32(1); h <= 3; h++ {
-		if err := st.save(pub, Mark{Key: pub.String(), Height: h, Digest: "d"}); err != nil {
+		if err := st.save(pub, Mark{Key: pub.String(), Height: h, Digest: "d"}, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,7 +355,7 @@ func TestMarkSlots(t *testing.T) {
 	if m, err := st.load(pub); err != nil || m.Height != 2 {
 		t.Fatalf("load %+v %v", m, err)
 	}
-	if err := st.save(pub, Mark{Key: pub.String(), Height: 4, Digest: "d"}); err != nil {
+	if err := st.save(pub, Mark{Key: pub.String(), Height: 4, Digest: "d"}, true); err != nil {
 		t.Fatal(err)
 	}
 	st.close()

@@ -97,9 +97,12 @@ func TestYubiKeyBlockSigner(t *testing.T) {
 	if _, err := c.signDigest(d, pub); err == nil {
 		t.Fatal("signed with the card removed")
 	}
-	// Put it back: the same service signs again, no restart.
+	// Put it back: the same service signs again, no restart. The failed
+	// attempt reserved height 305 and was rolled back, so another block at
+	// 305 is signed (nothing was signed at 305).
 	card.Reinsert(t)
 	reader.Store(card.Reader)
+	d = blockID(t, 305)
 	deadline := time.Now().Add(30 * time.Second)
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
