@@ -320,7 +320,8 @@ func TestSystemdUnits(t *testing.T) {
 	units, _ := filepath.Glob(filepath.Join(dir, "bpkeys-*.*"))
 	known := map[string]map[string]bool{
 		"Unit":    set("Description", "Documentation", "Wants", "After", "Requires", "Before"),
-		"Service": set("Type", "User", "Group", "EnvironmentFile", "Environment", "StateDirectory", "StateDirectoryMode", "ExecStart", "TimeoutStartSec", "TimeoutStopSec", "KillSignal", "Restart", "RestartSec", "NoNewPrivileges", "PrivateTmp", "ProtectSystem", "ProtectHome", "ReadWritePaths"),
+		"Service": set("Type", "User", "Group", "EnvironmentFile", "Environment", "StateDirectory", "StateDirectoryMode", "ExecStart", "TimeoutStartSec", "TimeoutStopSec", "KillSignal", "Restart", "RestartSec", "NoNewPrivileges", "PrivateTmp", "ProtectSystem", "ProtectHome", "ReadWritePaths",
+			"RuntimeDirectory", "RuntimeDirectoryMode", "UMask", "ProtectKernelTunables", "ProtectControlGroups", "RestrictAddressFamilies"),
 		"Timer":   set("OnCalendar", "RandomizedDelaySec", "Persistent", "Unit"),
 		"Install": set("WantedBy"),
 	}
@@ -357,7 +358,9 @@ func TestSystemdUnits(t *testing.T) {
 			if !ok || strings.TrimSpace(v) == "" || !known[section][k] {
 				t.Errorf("%s:%d: %q is not a key=value of [%s] we know", base, i+1, line, section)
 			}
-			if k == "ExecStart" && !strings.Contains(v, " claim ${BPKEYS_ACCOUNT} --signer ${BPKEYS_CLAIM_SIGNER}") {
+			if k == "ExecStart" && base == "bpkeys-signer.service" && v != "/usr/local/bin/bpkeys signer serve --config /etc/bpkeys/signer.yaml" {
+				t.Errorf("%s: ExecStart %q", base, v)
+			} else if k == "ExecStart" && base != "bpkeys-signer.service" && !strings.Contains(v, " claim ${BPKEYS_ACCOUNT} --signer ${BPKEYS_CLAIM_SIGNER}") {
 				t.Errorf("%s: ExecStart %q", base, v)
 			}
 		}
@@ -368,7 +371,7 @@ func TestSystemdUnits(t *testing.T) {
 		}
 		verify = append(verify, out)
 	}
-	if len(verify) != 3 {
+	if len(verify) != 4 {
 		t.Fatalf("units %v", verify)
 	}
 	testenv.LookPath(t, "systemd-analyze", testenv.Hint) // keys were checked above either way
