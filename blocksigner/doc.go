@@ -18,8 +18,10 @@
 // Under Savanna the producer signs the block id, whose first four bytes are
 // the block number, big-endian. For each key of role "block" the service
 // keeps a high-water mark: the height, digest and signature of the last
-// block it signed, written with fsync to a mode-0600 file before the
-// signature leaves the process. A request at the mark's height with the
+// block it signed, in a mode-0600 file. The new height and digest are
+// flushed to disk (fdatasync) while the device signs, and the signature
+// leaves the process only after both; a failed device call rolls the
+// reservation back. A request at the mark's height with the
 // mark's digest is answered with the stored signature (nodeos may retry); a
 // different digest at or below the mark is refused. Requests for one key are
 // served one at a time, so two nodeos pointed at one signer can never both

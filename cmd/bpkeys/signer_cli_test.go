@@ -122,3 +122,24 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
+
+// TestRotateGenerateOffersSigner: rotate-key --generate (text output) offers
+// the block signer as where the new key is served from: the signer entry
+// and the KEOSD config.ini line, never a private key.
+func TestRotateGenerateOffersSigner(t *testing.T) {
+	cc := newCLIChain(t)
+	gen := "pkcs11:token=bp-hsm;object=block-2027?pin-source=env:BPKEYS_PIN"
+	out := cc.mustRun(t, "--yes", "producer", "rotate-key", cliTeam, "--generate", gen, "--signer", hsmRotate)
+	pub := cc.hsm.keys["block-2027"].PublicKey()
+	for _, want := range []string{
+		"serve it:     add to the bpkeys signer config: {key: " + pub.String() + ", device: \"" + gen + "\", role: block}",
+		"nodeos:       signature-provider = " + pub.String() + "=KEOSD:unix:///run/bpkeys/signer.sock/v1/wallet/sign_digest",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rotate-key output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "PVT_") || strings.Contains(out, "=KEY:") {
+		t.Fatalf("rotate-key printed something like a private key:\n%s", out)
+	}
+}
