@@ -74,6 +74,9 @@ func newSignerServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if legacy || cfg.Legacy {
+				a.info("WARNING: legacy mode. Before Savanna the digest nodeos signs carries no block height, so the signer cannot refuse a second block at the same height; block keys are only rate-limited. Remove --legacy once the chain runs Savanna.")
+			}
 			for _, pub := range srv.PublicKeys() {
 				line, _ := blocksigner.ProviderLine(cfg.Listen, pub)
 				a.info("nodeos config.ini: %s", line)
