@@ -119,7 +119,7 @@ func TestLegacyAndPeer(t *testing.T) {
 	cfg := unixConfig(t,
 		KeyConfig{Key: pub.String(), Device: ref, Role: RoleBlock, Rate: 0.01, Burst: 3},
 		KeyConfig{Key: peer.String(), Device: peerRef, Role: RolePeer, Rate: 0.01, Burst: 2})
-	var logs bytes.Buffer
+	var logs syncBuffer
 	ts := startServer(t, cfg, Options{Legacy: true, Logger: newTextLogger(&logs)})
 	if !strings.Contains(logs.String(), "no double-sign check is possible") {
 		t.Fatalf("legacy mode gave no warning: %s", logs.String())
