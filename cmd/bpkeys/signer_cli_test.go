@@ -45,7 +45,7 @@ func TestSignerCLI(t *testing.T) {
 		}
 
 		ctx, cancel := context.WithCancel(context.Background())
-		var serveOut, serveErr bytes.Buffer
+		var serveOut, serveErr serveOutput
 		var wg sync.WaitGroup
 		serveCode := -1
 		wg.Add(1)
@@ -142,4 +142,22 @@ func TestRotateGenerateOffersSigner(t *testing.T) {
 	if strings.Contains(out, "PVT_") || strings.Contains(out, "=KEY:") {
 		t.Fatalf("rotate-key printed something like a private key:\n%s", out)
 	}
+}
+
+// serveOutput is an output the serving goroutine and the test share.
+type serveOutput struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *serveOutput) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *serveOutput) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
