@@ -24,7 +24,7 @@ func BenchmarkRoundTripVsCSign(b *testing.B) {
 	cfg := unixConfig(b, KeyConfig{Key: pub.String(), Device: ref, Role: RoleBlock, Rate: 1e6, Burst: 1e6})
 	ts := startServer(b, cfg, Options{})
 	c := newNodeosClient(b, ts.url)
-	raw := openRaw(b, "bench-k1")
+	raw, _ := openRaw(b, "bench-k1")
 
 	rt := make([]time.Duration, 0, b.N)
 	dev := make([]time.Duration, 0, b.N)
@@ -103,8 +103,9 @@ type rawKey struct {
 }
 
 // openRaw opens its own session on the test token with miekg/pkcs11, no
-// bpkeys code in between, and finds the private key labelled label.
-func openRaw(b *testing.B, label string) rawKey {
+// bpkeys code in between, and finds the private key labelled label; it
+// also returns the token's slot.
+func openRaw(b testing.TB, label string) (rawKey, uint) {
 	b.Helper()
 	m := cki.New(softhsmtest.Module)
 	if m == nil {
@@ -138,8 +139,8 @@ func openRaw(b *testing.B, label string) rawKey {
 		if err != nil || len(hs) != 1 {
 			b.Fatalf("finding %s: %v (%d found)", label, err, len(hs))
 		}
-		return rawKey{m: m, sh: sh, priv: hs[0]}
+		return rawKey{m: m, sh: sh, priv: hs[0]}, s
 	}
 	b.Fatalf("token %s not found", testToken)
-	return rawKey{}
+	return rawKey{}, 0
 }

@@ -135,3 +135,34 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 		t.Fatalf("second listener: %v", err)
 	}
 }
+
+// TestHSMSessionLostReopens: the HSM drops every session of the token (as
+// on a restart of a network HSM): the next request opens the key again,
+// logging in with the PIN held since start (its environment variable is
+// gone by then), and is signed without a restart.
+func TestHSMSessionLostReopens(t *testing.T) {
+	pub, ref := hsmKey(t, "reopen-k1", signer.CurveK1)
+	cfg := unixConfig(t, KeyConfig{Key: pub.String(), Device: ref, Role: RoleBlock})
+	ts := startServer(t, cfg, Options{Open: hsmOpener(NewPINs())})
+	c := newNodeosClient(t, ts.url)
+	mustSign(t, c, blockID(t, 1), pub)
+	t.Setenv(pinEnv, "")
+
+	raw, slot := openRaw(t, "reopen-k1")
+	if err := raw.m.CloseAllSessions(slot); err != nil {
+		t.Fatal(err)
+	}
+	mustSign(t, c, blockID(t, 2), pub)
+	k := ts.srv.keys[pub]
+	k.mu.Lock()
+	reopens := k.dev.reopens
+	k.mu.Unlock()
+	if reopens != 1 {
+		t.Fatalf("%d reopens, want 1", reopens)
+	}
+	var buf strings.Builder
+	ts.srv.m.write(&buf)
+	if !strings.Contains(buf.String(), MetricReopens+`{key="`+pub.String()+`"} 1`) {
+		t.Fatalf("metrics:\n%s", buf.String())
+	}
+}
