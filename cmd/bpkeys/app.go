@@ -157,6 +157,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newKeysCmd(a),
 		newSignDigestCmd(a),
 		newAuditCmd(a),
+		newSignerCmd(a),
 	)
 	root.AddCommand(a.chainCommands()...)
 	root.AddCommand(a.permsCommands()...)

@@ -394,6 +394,9 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			case res.KeyRecord != "":
 				a.out("key record:   %s (pending: the chain does not use the new key yet; keep the old key on the node until bpkeys producer show %s shows it)", res.KeyRecord, account)
 			}
+			if generate != "" {
+				a.printSignerHint(req.NewKeys[0], generate)
+			}
 			return notShown
 		},
 	}
