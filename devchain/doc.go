@@ -18,7 +18,15 @@
 //     cancel, exec running the inner actions inline, invalidate) with its
 //     proposal, approvals2, approvals and invals tables and messages;
 //   - eosio.system regproducer, regproducer2, unregprod and claimrewards
-//     (24-hour rule), eosio.bpay::claimrewards, eosio.token transfers.
+//     (24-hour rule), eosio.bpay::claimrewards, eosio.token transfers;
+//   - Savanna finalizer keys (regfinkey with the proof of possession
+//     verified, actfinkey, delfinkey, switchtosvnn; tables finkeys,
+//     finalizers, finkeyidgen, lastpropfins) and peer keys (regpeerkey,
+//     delpeerkey; table peerkeys), with eos-system-contracts' checks and
+//     messages. ProducerSchedule (and get_producer_schedule) applies the
+//     schedule rule: after the switch, a producer without an active
+//     finalizer key is not scheduled. The devchain has no votes: it
+//     schedules every active producer.
 //
 // Blocks come every BlockInterval (500 ms); with Options.ManualClock the
 // clock stands still and tests make blocks with ProduceBlocks and move time

@@ -314,6 +314,13 @@ func rowJSON(code, tbl string, data []byte) (json.RawMessage, error) {
 	if code == "eosio" && tbl == "producers" {
 		return producerJSON(data)
 	}
+	if code == "eosio" && tbl == "peerkeys" {
+		var p contracts.PeerKeyRow
+		if err := contracts.Decode(data, &p); err != nil {
+			return nil, err
+		}
+		return p.MarshalJSON()
+	}
 	abi, err := contracts.ABI(eos.AccountName(code))
 	if err != nil {
 		return nil, err
