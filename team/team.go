@@ -67,12 +67,14 @@ type Key struct {
 type Team struct {
 	Members []Member `json:"members"`
 	Keys    []Key    `json:"keys"`
+	Hosts   []Host   `json:"hosts,omitempty"`
 	byKey   map[signer.PublicKey]int
 }
 
 type rawFile struct {
-	Members []Member `yaml:"members"`
-	Keys    []rawKey `yaml:"keys"`
+	Members []Member  `yaml:"members"`
+	Keys    []rawKey  `yaml:"keys"`
+	Hosts   []rawHost `yaml:"hosts"`
 }
 
 type rawKey struct {
@@ -170,6 +172,11 @@ func Parse(b []byte) (*Team, error) {
 		t.byKey[k] = len(t.Keys)
 		t.Keys = append(t.Keys, key)
 	}
+	hosts, err := parseHosts(&doc, raw.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	t.Hosts = hosts
 	return t, nil
 }
 
