@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	eos "github.com/eoscanada/eos-go"
+	"github.com/spf13/cobra"
+
+	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/finalizer"
+	"github.com/bpkeys/bpkeys/producer"
+	"github.com/bpkeys/bpkeys/signer"
+)
+
+// finalizerCommands are finalizer show/register/activate/delete/failover
+// and peerkey show/set/delete.
+func (a *app) finalizerCommands() []*cobra.Command {
+	cmd := &cobra.Command{Use: "finalizer", Short: "Savanna finalizer keys: show, register, activate, delete, fail over to another host"}
+	cmd.AddCommand(newFinalizerShowCmd(a), newFinalizerRegisterCmd(a), newFinalizerActivateCmd(a), newFinalizerDeleteCmd(a), newFinalizerFailoverCmd(a))
+	return []*cobra.Command{cmd, newPeerKeyCmd(a)}
+}
+
+// finalizerShow is what finalizer show prints with --json.
+type finalizerShow struct {
+	*finalizer.Status
+	PeerKey string              `json:"peer_key,omitempty"`
+	Hosts   map[string][]string `json:"hosts_of_keys,omitempty"`
+	Node    *finalizer.NodeVote `json:"node,omitempty"`
+}
+
+func newFinalizerShowCmd(a *app) *cobra.Command {
+	var node string
+	cmd := &cobra.Command{
+		Use:   "show ACCOUNT",
+		Short: "Registered finalizer keys, the active one, the finalizer policy, the peer key",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := a.chainClient()
+			if err != nil {
+				return err
+			}
+			st, err := finalizer.Read(ctx, c, args[0])
+			if err != nil {
+				return err
+			}
+			out := finalizerShow{Status: st, Hosts: map[string][]string{}}
+			if pk, err := finalizer.ReadPeerKey(ctx, c, args[0]); err == nil {
+				out.PeerKey = pk.String()
+			} else if !errors.Is(err, finalizer.ErrNoPeerKey) {
+				return err
+			}
+			t, err := a.permsTeam()
+			if err != nil {
+				return err
+			}
+			if t != nil {
+				for _, k := range st.Keys {
+					out.Hosts[k.Key.String()] = t.HostsOfFinalizerKey(k.Key)
+				}
+			}
+			if node != "" {
+				active, _ := st.Active()
+				out.Node = finalizer.QueryNode(ctx, http.DefaultClient, node, active.Key)
+			}
+			if a.json {
+				return a.printJSON(out)
+			}
+			a.printFinalizerShow(out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&node, "node", "", "also ask this nodeos (get_finalizer_info) whether the active key is voting")
+	return cmd
+}
+
+func (a *app) printFinalizerShow(s finalizerShow) {
+	prod := "registered producer"
+	if !s.Producer {
+		prod = "NOT a registered producer"
+	}
+	a.out("account:        %s (%s)", s.Account, prod)
+	if len(s.Keys) == 0 {
+		a.out("finalizer keys: none registered")
+		if s.Savanna {
+			a.out("                the chain runs Savanna: without an active finalizer key %s is left out of the schedule", s.Account)
+		}
+	} else {
+		a.out("finalizer keys: %d registered", len(s.Keys))
+		for _, k := range s.Keys {
+			mark := "  "
+			if k.Active {
+				mark = "* "
+			}
+			line := fmt.Sprintf("  %s%s (id %d)", mark, k.Key, k.ID)
+			if hosts, ok := s.Hosts[k.Key.String()]; ok {
+				switch len(hosts) {
+				case 0:
+					line += "  on no host in the team file"
+				default:
+					line += "  on " + strings.Join(hosts, ", ")
+				}
+			}
+			a.out("%s", line)
+		}
+		a.out("                (* active)")
+	}
+	switch {
+	case !s.Savanna:
+		a.out("policy:         the chain has not switched to Savanna (no finalizer policy proposed yet)")
+	case s.InPolicy:
+		a.out("policy:         the active key is in the last proposed finalizer policy")
+	default:
+		a.out("policy:         %s is NOT in the last proposed finalizer policy", s.Account)
+	}
+	if s.PeerKey != "" {
+		a.out("peer key:       %s", s.PeerKey)
+	} else {
+		a.out("peer key:       none registered")
+	}
+	if n := s.Node; n != nil {
+		a.out("node %s: %s", n.URL, n.Summary)
+	}
+}
+
+// finalizerPrepare reads the account and builds one checked action.
+func (a *app) finalizerStatus(ctx context.Context, account string) (*chain.Client, *finalizer.Status, error) {
+	c, err := a.chainClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := finalizer.Read(ctx, c, account)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, st, nil
+}
+
+func newFinalizerRegisterCmd(a *app) *cobra.Command {
+	var f keySendFlags
+	var key, pop string
+	cmd := &cobra.Command{
+		Use:   "register ACCOUNT --key PUB_BLS_... --pop SIG_BLS_...",
+		Short: "Register a finalizer key (regfinkey), its proof of possession checked before signing",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if key == "" || pop == "" {
+				return usageErr("--key and --pop are required (spring-util bls create key prints both)")
+			}
+			ctx := cmd.Context()
+			c, st, err := a.finalizerStatus(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			act, err := st.Register(f.permission, key, pop)
+			if err != nil {
+				return refusedLocally(err)
+			}
+			a.info("The proof of possession verifies against %s.", strings.TrimSpace(key))
+			if len(st.Keys) == 0 {
+				a.info("It is %s's first key, so it becomes the active one.", st.Account)
+			}
+			sent, err := a.keySend(ctx, c, "finalizer regfinkey "+st.Account, []*eos.Action{act}, f, nil)
+			if err != nil {
+				return err
+			}
+			return a.reportKeySent(sent, fmt.Sprintf("registered finalizer key %s for %s", strings.TrimSpace(key), st.Account))
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&key, "key", "", "the finalizer public key (PUB_BLS_...)")
+	cmd.Flags().StringVar(&pop, "pop", "", "its proof of possession (SIG_BLS_...)")
+	return cmd
+}
+
+func (a *app) reportKeySent(sent *keySent, what string) error {
+	if a.json {
+		return a.printJSON(sent)
+	}
+	a.reportSent(sent, what)
+	return nil
+}
+
+func newFinalizerActivateCmd(a *app) *cobra.Command {
+	var f keySendFlags
+	var key string
+	cmd := &cobra.Command{
+		Use:   "activate ACCOUNT --key PUB_BLS_...",
+		Short: "Make a registered finalizer key the active one (actfinkey)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if key == "" {
+				return usageErr("--key is required")
+			}
+			ctx := cmd.Context()
+			c, st, err := a.finalizerStatus(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			act, err := st.Activate(f.permission, key)
+			if err != nil {
+				return refusedLocally(err)
+			}
+			if st.InPolicy {
+				a.info("%s is in the finalizer policy: actfinkey replaces the key in it at once; the host with the new key must be voting.", st.Account)
+			}
+			sent, err := a.keySend(ctx, c, "finalizer actfinkey "+st.Account, []*eos.Action{act}, f, nil)
+			if err != nil {
+				return err
+			}
+			return a.reportKeySent(sent, fmt.Sprintf("activated finalizer key %s for %s", strings.TrimSpace(key), st.Account))
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&key, "key", "", "the registered finalizer public key to activate")
+	return cmd
+}
+
+func newFinalizerDeleteCmd(a *app) *cobra.Command {
+	var f keySendFlags
+	var key string
+	cmd := &cobra.Command{
+		Use:   "delete ACCOUNT --key PUB_BLS_...",
+		Short: "Delete a registered finalizer key (delfinkey); the active one only when it is the last",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if key == "" {
+				return usageErr("--key is required")
+			}
+			ctx := cmd.Context()
+			c, st, err := a.finalizerStatus(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			act, err := st.Delete(f.permission, key)
+			if err != nil {
+				return refusedLocally(err)
+			}
+			if len(st.Keys) == 1 && st.Savanna {
+				a.info("warning: this is %s's last finalizer key: without one, %s is left out of the producer schedule", st.Account, st.Account)
+			}
+			sent, err := a.keySend(ctx, c, "finalizer delfinkey "+st.Account, []*eos.Action{act}, f, nil)
+			if err != nil {
+				return err
+			}
+			return a.reportKeySent(sent, fmt.Sprintf("deleted finalizer key %s of %s", strings.TrimSpace(key), st.Account))
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&key, "key", "", "the registered finalizer public key to delete")
+	return cmd
+}
+
+func newFinalizerFailoverCmd(a *app) *cobra.Command {
+	var f keySendFlags
+	var host string
+	cmd := &cobra.Command{
+		Use:   "failover ACCOUNT --to HOST",
+		Short: "Switch to another host in one transaction: actfinkey of its finalizer key and regproducer2 to its block-signing key",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if host == "" {
+				return usageErr("--to HOST is required (a host of the team file)")
+			}
+			t, err := a.permsTeam()
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				return usageErr("failover needs --team: the team file names each host's block-signing and finalizer keys")
+			}
+			ctx := cmd.Context()
+			c, st, err := a.finalizerStatus(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			row, err := producer.ReadRow(ctx, c, args[0])
+			if err != nil {
+				return err
+			}
+			plan, err := st.PlanFailover(t, host, f.permission, finalizer.ProducerSettings{URL: row.URL, Location: row.Location, Authority: row.Authority.Contract()})
+			if err != nil {
+				return refusedLocally(err)
+			}
+			show := func() {
+				a.info("Failover of %s to host %s:", st.Account, plan.Host)
+				if plan.FinalizerKey != "" {
+					a.info("  finalizer key  %s becomes active (actfinkey)", plan.FinalizerKey)
+				}
+				if plan.BlockKey != "" {
+					a.info("  block key      %s signs blocks (regproducer2, url and location kept)", plan.BlockKey)
+				}
+				a.info("  stop the old host's producer and finalizer before its keys are replaced; never run one finalizer key on two hosts")
+			}
+			sent, err := a.keySend(ctx, c, "finalizer failover "+st.Account+" to "+plan.Host, plan.Actions, f, show)
+			if err != nil {
+				return err
+			}
+			return a.reportKeySent(sent, fmt.Sprintf("%s fails over to host %s", st.Account, plan.Host))
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&host, "to", "", "the host of the team file to switch to")
+	return cmd
+}
+
+// signerKey parses a K1/R1 key given on the command line.
+func signerKey(flag, s string) (signer.PublicKey, error) {
+	k, err := signer.ParsePublicKey(strings.TrimSpace(s))
+	if err != nil {
+		return k, usageErr("%s: %w", flag, err)
+	}
+	return k, nil
+}
