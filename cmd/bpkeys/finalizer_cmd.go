@@ -12,6 +12,7 @@ import (
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/finalizer"
+	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/producer"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -20,16 +21,90 @@ import (
 // and peerkey show/set/delete.
 func (a *app) finalizerCommands() []*cobra.Command {
 	cmd := &cobra.Command{Use: "finalizer", Short: "Savanna finalizer keys: show, register, activate, delete, fail over to another host"}
-	cmd.AddCommand(newFinalizerShowCmd(a), newFinalizerRegisterCmd(a), newFinalizerActivateCmd(a), newFinalizerDeleteCmd(a), newFinalizerFailoverCmd(a))
+	cmd.AddCommand(newFinalizerShowCmd(a), newFinalizerCheckCmd(a), newFinalizerRegisterCmd(a), newFinalizerActivateCmd(a), newFinalizerDeleteCmd(a), newFinalizerFailoverCmd(a))
 	return []*cobra.Command{cmd, newPeerKeyCmd(a)}
 }
 
 // finalizerShow is what finalizer show prints with --json.
 type finalizerShow struct {
 	*finalizer.Status
-	PeerKey string              `json:"peer_key,omitempty"`
-	Hosts   map[string][]string `json:"hosts_of_keys,omitempty"`
-	Node    *finalizer.NodeVote `json:"node,omitempty"`
+	PeerKey  string                `json:"peer_key,omitempty"`
+	Hosts    map[string][]string   `json:"hosts_of_keys,omitempty"`
+	Node     *finalizer.NodeVote   `json:"node,omitempty"`
+	Findings []permissions.Finding `json:"findings"`
+}
+
+// finalizerGather reads everything finalizer show and check print.
+func (a *app) finalizerGather(ctx context.Context, account string) (finalizerShow, error) {
+	c, err := a.chainClient()
+	if err != nil {
+		return finalizerShow{}, err
+	}
+	st, err := finalizer.Read(ctx, c, account)
+	if err != nil {
+		return finalizerShow{}, err
+	}
+	out := finalizerShow{Status: st, Hosts: map[string][]string{}, Findings: []permissions.Finding{}}
+	var peer *signer.PublicKey
+	if pk, err := finalizer.ReadPeerKey(ctx, c, account); err == nil {
+		out.PeerKey, peer = pk.String(), &pk
+	} else if !errors.Is(err, finalizer.ErrNoPeerKey) {
+		return out, err
+	}
+	var blockKeys []signer.PublicKey
+	if st.Producer {
+		row, err := producer.ReadRow(ctx, c, account)
+		if err != nil {
+			return out, err
+		}
+		blockKeys = row.Authority.PublicKeys()
+	}
+	t, err := a.permsTeam()
+	if err != nil {
+		return out, err
+	}
+	if t != nil {
+		for _, k := range st.Keys {
+			out.Hosts[k.Key.String()] = t.HostsOfFinalizerKey(k.Key)
+		}
+	}
+	out.Findings = append(out.Findings, finalizer.Check(st, t, peer, blockKeys)...)
+	return out, nil
+}
+
+func newFinalizerCheckCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check ACCOUNT [--team FILE]",
+		Short: "Check finalizer and peer keys against the team file's hosts: exit 0 when clean, 3 when there are findings",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := a.finalizerGather(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.team == "" {
+				a.info("no --team file: only the chain-side rule is checked (hosts, keys on hosts and the peer key need the team file)")
+			}
+			if a.json {
+				if err := a.printJSON(struct {
+					Account  string                `json:"account"`
+					Findings []permissions.Finding `json:"findings"`
+				}{args[0], out.Findings}); err != nil {
+					return err
+				}
+			} else if len(out.Findings) == 0 {
+				a.out("%s: no findings", args[0])
+			} else {
+				for _, f := range out.Findings {
+					a.out("%s", f)
+				}
+			}
+			if len(out.Findings) > 0 {
+				return withCode(exitPolicy, fmt.Errorf("%s: %d finding(s)", args[0], len(out.Findings)))
+			}
+			return nil
+		},
+	}
 }
 
 func newFinalizerShowCmd(a *app) *cobra.Command {
@@ -40,31 +115,12 @@ func newFinalizerShowCmd(a *app) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := a.chainClient()
+			out, err := a.finalizerGather(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			st, err := finalizer.Read(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
-			out := finalizerShow{Status: st, Hosts: map[string][]string{}}
-			if pk, err := finalizer.ReadPeerKey(ctx, c, args[0]); err == nil {
-				out.PeerKey = pk.String()
-			} else if !errors.Is(err, finalizer.ErrNoPeerKey) {
-				return err
-			}
-			t, err := a.permsTeam()
-			if err != nil {
-				return err
-			}
-			if t != nil {
-				for _, k := range st.Keys {
-					out.Hosts[k.Key.String()] = t.HostsOfFinalizerKey(k.Key)
-				}
 			}
 			if node != "" {
-				active, _ := st.Active()
+				active, _ := out.Active()
 				out.Node = finalizer.QueryNode(ctx, http.DefaultClient, node, active.Key)
 			}
 			if a.json {
@@ -124,6 +180,9 @@ func (a *app) printFinalizerShow(s finalizerShow) {
 	}
 	if n := s.Node; n != nil {
 		a.out("node %s: %s", n.URL, n.Summary)
+	}
+	for _, f := range s.Findings {
+		a.out("%s", f)
 	}
 }
 

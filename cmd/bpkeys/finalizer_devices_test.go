@@ -274,6 +274,17 @@ func finalizerDevicesChild(t *testing.T) {
 		}
 	})
 
+	t.Run("check: a registered key on no host is a finding (exit 3)", func(t *testing.T) {
+		e.t = t
+		code, out, _ := e.run("finalizer", "check", "bpteam111111")
+		if code != exitPolicy || !strings.Contains(out, "warning [finalizer-key-on-no-host] finalizer key "+k3.Key.String()) || strings.Count(out, "\n") != 1 {
+			t.Fatalf("check: exit %d:\n%s", code, out)
+		}
+		if text := e.mustRun("finalizer", "show", "bpteam111111"); !strings.Contains(text, "finalizer-key-on-no-host") {
+			t.Fatalf("show does not list the finding:\n%s", text)
+		}
+	})
+
 	t.Run("show --node: what cannot be known is said", func(t *testing.T) {
 		e.t = t
 		out := e.mustRun("finalizer", "show", "bpteam111111", "--node", e.url)
