@@ -172,3 +172,5 @@ func ReadPeerKey(ctx context.Context, c Chain, account string) (signer.PublicKey
 	}
 	return signer.PublicKey{}, fmt.Errorf("%s: %w", account, ErrNoPeerKey)
 }
+
+func isNoPeerKey(err error) bool { return errors.Is(err, ErrNoPeerKey) }

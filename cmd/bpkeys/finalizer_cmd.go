@@ -15,6 +15,8 @@ import (
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/producer"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/signer/bls"
+	"github.com/bpkeys/bpkeys/team"
 )
 
 // finalizerCommands are finalizer show/register/activate/delete/failover
@@ -223,7 +225,10 @@ func newFinalizerRegisterCmd(a *app) *cobra.Command {
 			if len(st.Keys) == 0 {
 				a.info("It is %s's first key, so it becomes the active one.", st.Account)
 			}
-			sent, err := a.keySend(ctx, c, "finalizer regfinkey "+st.Account, []*eos.Action{act}, f, nil)
+			k, _ := bls.ParsePublicKey(strings.TrimSpace(key))
+			sent, err := a.keySend(ctx, c, "finalizer regfinkey "+st.Account, []*eos.Action{act}, f, nil, func(ctx context.Context) error {
+				return finalizer.Confirm(ctx, c, st.Account, k, finalizer.Registered)
+			})
 			if err != nil {
 				return err
 			}
@@ -267,7 +272,10 @@ func newFinalizerActivateCmd(a *app) *cobra.Command {
 			if st.InPolicy {
 				a.info("%s is in the finalizer policy: actfinkey replaces the key in it at once; the host with the new key must be voting.", st.Account)
 			}
-			sent, err := a.keySend(ctx, c, "finalizer actfinkey "+st.Account, []*eos.Action{act}, f, nil)
+			k, _ := bls.ParsePublicKey(strings.TrimSpace(key))
+			sent, err := a.keySend(ctx, c, "finalizer actfinkey "+st.Account, []*eos.Action{act}, f, nil, func(ctx context.Context) error {
+				return finalizer.Confirm(ctx, c, st.Account, k, finalizer.ActiveKey)
+			})
 			if err != nil {
 				return err
 			}
@@ -302,7 +310,10 @@ func newFinalizerDeleteCmd(a *app) *cobra.Command {
 			if len(st.Keys) == 1 && st.Savanna {
 				a.info("warning: this is %s's last finalizer key: without one, %s is left out of the producer schedule", st.Account, st.Account)
 			}
-			sent, err := a.keySend(ctx, c, "finalizer delfinkey "+st.Account, []*eos.Action{act}, f, nil)
+			k, _ := bls.ParsePublicKey(strings.TrimSpace(key))
+			sent, err := a.keySend(ctx, c, "finalizer delfinkey "+st.Account, []*eos.Action{act}, f, nil, func(ctx context.Context) error {
+				return finalizer.Confirm(ctx, c, st.Account, k, finalizer.Deleted)
+			})
 			if err != nil {
 				return err
 			}
@@ -355,7 +366,9 @@ func newFinalizerFailoverCmd(a *app) *cobra.Command {
 				}
 				a.info("  stop the old host's producer and finalizer before its keys are replaced; never run one finalizer key on two hosts")
 			}
-			sent, err := a.keySend(ctx, c, "finalizer failover "+st.Account+" to "+plan.Host, plan.Actions, f, show)
+			sent, err := a.keySend(ctx, c, "finalizer failover "+st.Account+" to "+plan.Host, plan.Actions, f, show, func(ctx context.Context) error {
+				return a.confirmFailover(ctx, c, st.Account, t, plan)
+			})
 			if err != nil {
 				return err
 			}
@@ -374,4 +387,29 @@ func signerKey(flag, s string) (signer.PublicKey, error) {
 		return k, usageErr("%s: %w", flag, err)
 	}
 	return k, nil
+}
+
+// confirmFailover reads the failover's effect back: the host's finalizer
+// key active and its block key the producer's signing key.
+func (a *app) confirmFailover(ctx context.Context, c *chain.Client, account string, t *team.Team, plan *finalizer.Failover) error {
+	h, _ := t.Host(plan.Host)
+	if plan.FinalizerKey != "" {
+		k, err := bls.ParsePublicKey(plan.FinalizerKey)
+		if err != nil {
+			return err
+		}
+		if err := finalizer.Confirm(ctx, c, account, k, finalizer.ActiveKey); err != nil {
+			return err
+		}
+	}
+	if plan.BlockKey != "" && h.BlockKey != nil {
+		row, err := producer.ReadRow(ctx, c, account)
+		if err != nil {
+			return fmt.Errorf("reading %s's producers row back: %w", account, err)
+		}
+		if !row.Authority.Equal(producer.SingleKey(*h.BlockKey)) {
+			return fmt.Errorf("%s's block-signing key does not read back as %s", account, h.BlockKey)
+		}
+	}
+	return nil
 }

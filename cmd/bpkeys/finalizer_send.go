@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,7 +12,8 @@ import (
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/proposals"
-	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // keySendFlags are the signing flags of the finalizer and peerkey commands.
@@ -38,21 +38,18 @@ func (f *keySendFlags) register(cmd *cobra.Command) {
 
 // keySent is what a signing finalizer or peerkey command did.
 type keySent struct {
-	Via           string             `json:"via"`
-	TransactionID string             `json:"transaction_id"`
-	Digest        string             `json:"digest"`
-	Signers       []string           `json:"signed_by"`
-	Proposal      *proposals.Built   `json:"proposal,omitempty"`
-	Pushed        *chain.PushResult  `json:"-"`
-	Required      []signer.PublicKey `json:"-"`
+	Via           string           `json:"via"`
+	TransactionID string           `json:"transaction_id"`
+	Digest        string           `json:"digest"`
+	Signers       []string         `json:"signed_by"`
+	Proposal      *proposals.Built `json:"proposal,omitempty"`
 }
 
-// keySend signs and sends actions: directly when the signers satisfy their
-// authorizations (unless --via msig), otherwise as an eosio.msig proposal
-// of --proposer. It is the existing signing path (prepareOne or the
-// propose request, a.confirm, signJobRun), kept in one function so the
-// signing gate can take it over.
-func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts []*eos.Action, f keySendFlags, show func()) (*keySent, error) {
+// keySend signs and sends actions through the signing gate: directly when
+// the signers satisfy their authorizations (unless --via msig), otherwise
+// as an eosio.msig proposal of --proposer. readBack (optional) confirms the
+// direct effect on chain after the push.
+func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts []*eos.Action, f keySendFlags, show func(), readBack func(context.Context) error) (*keySent, error) {
 	via := strings.ToLower(strings.TrimSpace(f.via))
 	switch via {
 	case "", "auto", "direct", "msig":
@@ -64,14 +61,19 @@ func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts [
 		return nil, err
 	}
 	defer closeSigners()
-	var avail []signer.PublicKey
-	for _, s := range signers {
-		avail = append(avail, s.PublicKey())
+	t, err := a.permsTeam()
+	if err != nil {
+		return nil, err
 	}
+	g, err := a.gate(cl, t, nil)
+	if err != nil {
+		return nil, err
+	}
+	avail := pubsOf(signers)
 	out := &keySent{Via: "direct"}
-	var job *signJob
+	var p *txflow.Prepared
 	if via != "msig" {
-		job, err = prepareOne(ctx, cl, note, acts, avail)
+		p, err = prepareJob(ctx, g, txflow.Job{Note: note, Stages: [][]*eos.Action{acts}, Avail: avail, ReadBack: readBack})
 		if err != nil && (via == "direct" || !chain.IsCode(err, chain.CodeUnsatisfiedAuth)) {
 			return nil, err
 		}
@@ -79,88 +81,68 @@ func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts [
 			return nil, fmt.Errorf("%w; to propose it for approval instead, pass --via msig --proposer ACTOR", err)
 		}
 	}
-	if job == nil {
+	if p == nil {
 		out.Via = "msig"
-		if job, out.Proposal, err = a.keyPropose(ctx, cl, acts, f, avail); err != nil {
+		b, err := a.keyProposal(ctx, cl, acts, f, t)
+		if err != nil {
+			return nil, err
+		}
+		out.Proposal = b
+		job := proposeRequest(cl, b).job()
+		job.Avail = avail
+		if p, err = prepareJob(ctx, g, job); err != nil {
+			if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
+				return nil, fmt.Errorf("the --signer keys cannot sign the proposal as %s: %w", f.proposer, err)
+			}
 			return nil, err
 		}
 	}
 	if show != nil {
 		show()
 	}
-	st := job.stages[0]
-	a.info("Transaction to sign (%s):", out.Via)
-	for _, s := range job.summary() {
-		a.info("  %s", s)
+	if b := out.Proposal; b != nil {
+		a.info("Proposal %s/%s, approvals requested from %s, hash %s", b.Proposer, b.Name, msigJoinLevels(b.Requested), b.Hash)
 	}
-	if out.Proposal != nil {
-		a.info("  proposal        %s/%s, approvals requested from %s", out.Proposal.Proposer, out.Proposal.Name, msigJoinLevels(out.Proposal.Requested))
-		a.info("  proposal hash   %s", out.Proposal.Hash)
-	}
-	a.info("  chain id        %s", job.chainID)
-	a.info("  transaction id  %s", hex.EncodeToString(st.id[:]))
-	a.info("  digest          %s", hex.EncodeToString(st.digest[:]))
-	for _, k := range st.required {
-		a.info("  signing key     %s", k)
-	}
-	if _, err := a.confirm("Sign and send?"); err != nil {
+	if err := a.showAndConfirm(p, "Sign and send?"); err != nil {
 		return nil, err
 	}
-	done, err := a.signJobRun(ctx, cl, job, signers)
+	done, err := g.Sign(ctx, p, signers)
 	if err != nil {
 		return nil, err
 	}
-	out.Pushed = done.pushed[0]
-	out.TransactionID = done.pushed[0].TransactionID.String()
-	out.Digest = hex.EncodeToString(st.digest[:])
-	out.Required = st.required
-	for _, k := range st.required {
+	out.TransactionID = done.TxID()
+	out.Digest = done.Stages[0].Frozen.DigestHex()
+	for _, k := range done.Required[0] {
 		out.Signers = append(out.Signers, k.String())
 	}
 	return out, nil
 }
 
-// keyPropose builds the eosio.msig proposal of acts and its signing job.
-func (a *app) keyPropose(ctx context.Context, cl *chain.Client, acts []*eos.Action, f keySendFlags, avail []signer.PublicKey) (*signJob, *proposals.Built, error) {
+// keyProposal builds the eosio.msig proposal of acts.
+func (a *app) keyProposal(ctx context.Context, cl *chain.Client, acts []*eos.Action, f keySendFlags, t *team.Team) (*proposals.Built, error) {
 	if f.proposer == "" {
-		return nil, nil, usageErr("--via msig needs --proposer ACTOR[@PERMISSION]: the account whose --signer proposes")
+		return nil, usageErr("--via msig needs --proposer ACTOR[@PERMISSION]: the account whose --signer proposes")
 	}
 	actor, perm, _ := strings.Cut(f.proposer, "@")
 	if perm == "" {
 		perm = "active"
 	}
-	req := proposals.ProposeRequest{Proposer: eos.AccountName(actor), Permission: eos.PermissionName(perm), ExpiresIn: f.expires}
+	req := proposals.ProposeRequest{Proposer: eos.AccountName(actor), Permission: eos.PermissionName(perm), ExpiresIn: f.expires, Holders: msigHolders(t)}
 	if f.name != "" {
 		n, err := msigParseName("--proposal-name", f.name)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		req.Name = n
 	}
 	for _, act := range acts {
 		data, err := act.ActionData.EncodeActionData()
 		if err != nil {
-			return nil, nil, fmt.Errorf("encoding %s: %w", act.Name, err)
+			return nil, fmt.Errorf("encoding %s: %w", act.Name, err)
 		}
 		req.Actions = append(req.Actions, proposals.Action{Account: act.Account, Name: act.Name, Authorization: act.Authorization, Data: data})
 	}
-	t, err := a.permsTeam()
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Holders = msigHolders(t)
-	b, err := proposals.Build(ctx, cl, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	job, err := proposeRequest(b).prepare(ctx, cl, avail)
-	if err != nil {
-		if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
-			return nil, nil, fmt.Errorf("the --signer keys cannot sign the proposal as %s@%s: %w", actor, perm, err)
-		}
-		return nil, nil, err
-	}
-	return job, b, nil
+	return proposals.Build(ctx, cl, req)
 }
 
 // reportSent prints what keySend did and, for a proposal, what the other

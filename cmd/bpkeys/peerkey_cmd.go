@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -90,7 +91,9 @@ func newPeerKeySetCmd(a *app) *cobra.Command {
 			if cur != nil {
 				a.info("replaces the registered peer key %s", cur)
 			}
-			sent, err := a.keySend(ctx, c, "peerkey regpeerkey "+args[0], []*eos.Action{act}, f, nil)
+			sent, err := a.keySend(ctx, c, "peerkey regpeerkey "+args[0], []*eos.Action{act}, f, nil, func(ctx context.Context) error {
+				return finalizer.ConfirmPeerKey(ctx, c, args[0], &pk)
+			})
 			if err != nil {
 				return err
 			}
@@ -123,7 +126,9 @@ func newPeerKeyDeleteCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sent, err := a.keySend(ctx, c, "peerkey delpeerkey "+args[0], []*eos.Action{finalizer.DeletePeerKey(args[0], f.permission, cur)}, f, nil)
+			sent, err := a.keySend(ctx, c, "peerkey delpeerkey "+args[0], []*eos.Action{finalizer.DeletePeerKey(args[0], f.permission, cur)}, f, nil, func(ctx context.Context) error {
+				return finalizer.ConfirmPeerKey(ctx, c, args[0], nil)
+			})
 			if err != nil {
 				return err
 			}
