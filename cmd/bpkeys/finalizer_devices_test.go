@@ -13,11 +13,13 @@ import (
 
 	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/devchain"
+	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/finalizer"
 	"github.com/bpkeys/bpkeys/internal/blstest"
 	"github.com/bpkeys/bpkeys/internal/softhsmtest"
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/tui"
 )
 
 // TestFinalizerDevices runs the finalizer and peerkey commands against the
@@ -282,6 +284,49 @@ func finalizerDevicesChild(t *testing.T) {
 		}
 		if text := e.mustRun("finalizer", "show", "bpteam111111"); !strings.Contains(text, "finalizer-key-on-no-host") {
 			t.Fatalf("show does not list the finding:\n%s", text)
+		}
+	})
+
+	t.Run("TUI: the producer screen's Savanna keys, failover through the gate", func(t *testing.T) {
+		e.t = t
+		ctx := context.Background()
+		a := &app{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, urls: []string{e.url}, journalPath: e.journal, team: e.team}
+		a.registry = devices.NewRegistry(a.backends()...)
+		b, err := a.newTUIBackend()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := b.Producer(ctx, "bpteam111111")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.FinalizerKeys) != 2 || !strings.HasPrefix(v.FinalizerKeys[1], "* "+k3.Key.String()+"  on no host") ||
+			strings.Join(v.FailoverHosts, ",") != "bp1,bp2" || len(v.Findings) != 1 || !strings.Contains(v.Findings[0], "finalizer-key-on-no-host") {
+			t.Fatalf("producer view: %+v", v)
+		}
+		// bp1's key was deleted: the plan refuses before anything is built.
+		if _, _, _, err := b.prepareFailover(ctx, tui.SignRequest{Kind: tui.SignFailover, Account: "bpteam111111", Host: "bp1"}, []signer.PublicKey{e.pubs["alice"], e.pubs["carol"]}); err == nil || !strings.Contains(err.Error(), "register it first") {
+			t.Fatalf("failover to bp1: %v", err)
+		}
+		pv, need, sign, err := b.prepareFailover(ctx, tui.SignRequest{Kind: tui.SignFailover, Account: "bpteam111111", Host: "bp2"}, []signer.PublicKey{e.pubs["alice"], e.pubs["carol"]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(need) != 2 || !strings.Contains(strings.Join(pv.Actions, "\n"), "finalizer key "+k2.Key.String()+" becomes active") {
+			t.Fatalf("preview: %+v", pv)
+		}
+		signers, closeSigners, err := a.openRequiredSigners(ctx, []string{e.alice, e.carol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeSigners()
+		e.dc.ProduceBlocks(1)
+		if _, err := sign(ctx, signers); err != nil {
+			t.Fatal(err)
+		}
+		after := e.show()
+		if a, ok := after.Active(); !ok || !a.Key.Equal(k2.Key) {
+			t.Fatal("the TUI failover did not activate bp2's key")
 		}
 	})
 
