@@ -270,6 +270,21 @@ func finalizerDevicesChild(t *testing.T) {
 		if code != exitRefused || !strings.Contains(errOut, "already registered") {
 			t.Fatalf("same key: exit %d: %s", code, errOut)
 		}
+		// Made on the HSM when asked, then registered in place of the first.
+		peerRef := "pkcs11:token=fin;object=peer?module-path=" + p11Module + "&pin-source=env:BPKEYS_FIN_TEST_PIN"
+		out := e.mustRun(append([]string{"--yes", "peerkey", "set", "bpteam111111", "--generate", peerRef}, both...)...)
+		var made signer.PublicKey
+		for _, f := range strings.Fields(out) {
+			if k, err := signer.ParsePublicKey(f); err == nil {
+				made = k
+			}
+		}
+		if made.Curve != signer.CurveK1 || made == pk {
+			t.Fatalf("generated peer key: %q", out)
+		}
+		if got := e.mustRun("peerkey", "show", "bpteam111111"); !strings.Contains(got, made.String()) {
+			t.Fatalf("show after --generate: %s", got)
+		}
 		e.mustRun(append([]string{"--yes", "peerkey", "delete", "bpteam111111"}, both...)...)
 		if out := e.mustRun("peerkey", "show", "bpteam111111"); !strings.Contains(out, "no peer key registered") {
 			t.Fatalf("after delete: %s", out)
