@@ -196,36 +196,49 @@ func sysRegFinKey(a *actionCtx) error {
 	return nil
 }
 
-func sysActFinKey(a *actionCtx) error {
-	var p contracts.ActFinKey
+// finKeyOp is the common start of actfinkey and delfinkey: the action's
+// (finalizer_name, finalizer_key) decoded, authorized, the finalizer's row
+// and the key's row, which must be the finalizer's own. notOwn is the
+// contract's message (it differs between the two actions).
+func (a *actionCtx) finKeyOp(action string, notOwn func(key, name string) string) (contracts.FinalizerRow, contracts.FinalizerKeyRow, error) {
+	var p contracts.ActFinKey // delfinkey has the same fields
 	if err := contracts.Decode(a.data, &p); err != nil {
-		return newErr(ErrUnpack, "actfinkey: %v", err)
+		return contracts.FinalizerRow{}, contracts.FinalizerKeyRow{}, newErr(ErrUnpack, "%s: %v", action, err)
 	}
 	name := string(p.FinalizerName)
 	if err := a.requireAuth(name); err != nil {
-		return err
+		return contracts.FinalizerRow{}, contracts.FinalizerKeyRow{}, err
 	}
 	f, err := a.finalizerFor(name)
 	if err != nil {
-		return err
+		return f, contracts.FinalizerKeyRow{}, err
 	}
 	key, err := toBinary(p.FinalizerKey)
 	if err != nil {
-		return err
+		return f, contracts.FinalizerKeyRow{}, err
 	}
 	kr, ok := a.d.findFinKey(key)
 	if !ok {
-		return assertErr("finalizer key was not registered: " + p.FinalizerKey)
+		return f, kr, assertErr("finalizer key was not registered: " + p.FinalizerKey)
 	}
-	if err := check(kr.FinalizerName == p.FinalizerName, "finalizer key was not registered by the finalizer: "+p.FinalizerKey); err != nil {
+	if kr.FinalizerName != p.FinalizerName {
+		return f, kr, assertErr(notOwn(p.FinalizerKey, name))
+	}
+	return f, kr, nil
+}
+
+func sysActFinKey(a *actionCtx) error {
+	f, kr, err := a.finKeyOp("actfinkey", func(key, _ string) string { return "finalizer key was not registered by the finalizer: " + key })
+	if err != nil {
 		return err
 	}
-	if err := check(kr.ID != f.ActiveKeyID, "finalizer key was already active: "+p.FinalizerKey); err != nil {
+	if err := check(kr.ID != f.ActiveKeyID, "finalizer key was already active: "+kr.FinalizerKey); err != nil {
 		return err
 	}
 	oldID := f.ActiveKeyID
 	f.ActiveKeyID, f.ActiveKeyBinary = kr.ID, kr.FinalizerKeyBinary
-	a.d.setRow(finalizersTable, nameValue(name), nameValue(name), contracts.MustEncode(f))
+	k := nameValue(string(f.FinalizerName))
+	a.d.setRow(finalizersTable, k, k, contracts.MustEncode(f))
 	last := a.d.lastProposedFinalizers()
 	for i, e := range last {
 		if e.KeyID == oldID {
@@ -240,37 +253,21 @@ func sysActFinKey(a *actionCtx) error {
 }
 
 func sysDelFinKey(a *actionCtx) error {
-	var p contracts.DelFinKey
-	if err := contracts.Decode(a.data, &p); err != nil {
-		return newErr(ErrUnpack, "delfinkey: %v", err)
-	}
-	name := string(p.FinalizerName)
-	if err := a.requireAuth(name); err != nil {
-		return err
-	}
-	f, err := a.finalizerFor(name)
+	f, kr, err := a.finKeyOp("delfinkey", func(key, name string) string {
+		return "finalizer key " + key + " was not registered by the finalizer " + name
+	})
 	if err != nil {
-		return err
-	}
-	key, err := toBinary(p.FinalizerKey)
-	if err != nil {
-		return err
-	}
-	kr, ok := a.d.findFinKey(key)
-	if !ok {
-		return assertErr("finalizer key was not registered: " + p.FinalizerKey)
-	}
-	if err := check(kr.FinalizerName == p.FinalizerName, "finalizer key "+p.FinalizerKey+" was not registered by the finalizer "+name); err != nil {
 		return err
 	}
 	if kr.ID == f.ActiveKeyID && f.FinalizerKeyCount != 1 {
 		return assertErr("cannot delete an active key unless it is the last registered finalizer key, has " + strconv.FormatUint(uint64(f.FinalizerKeyCount), 10) + " keys")
 	}
+	k := nameValue(string(f.FinalizerName))
 	if f.FinalizerKeyCount == 1 {
-		a.d.eraseRow(finalizersTable, nameValue(name))
+		a.d.eraseRow(finalizersTable, k)
 	} else {
 		f.FinalizerKeyCount--
-		a.d.setRow(finalizersTable, nameValue(name), nameValue(name), contracts.MustEncode(f))
+		a.d.setRow(finalizersTable, k, k, contracts.MustEncode(f))
 	}
 	a.d.eraseRow(finKeysTable, kr.ID)
 	return nil

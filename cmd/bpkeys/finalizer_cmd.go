@@ -249,12 +249,22 @@ func (a *app) reportKeySent(sent *keySent, what string) error {
 	return nil
 }
 
-func newFinalizerActivateCmd(a *app) *cobra.Command {
+// finalizerKeyCmd is activate or delete: one registered key, a local
+// check, the action, its read-back.
+type finalizerKeyCmd struct {
+	verb, short, flagHelp string
+	build                 func(st *finalizer.Status, perm, key string) (*eos.Action, error)
+	want                  finalizer.KeyState
+	// warn returns advice shown before signing ("" for none).
+	warn func(st *finalizer.Status) string
+}
+
+func newFinalizerKeyCmd(a *app, spec finalizerKeyCmd) *cobra.Command {
 	var f keySendFlags
 	var key string
 	cmd := &cobra.Command{
-		Use:   "activate ACCOUNT --key PUB_BLS_...",
-		Short: "Make a registered finalizer key the active one (actfinkey)",
+		Use:   spec.verb + " ACCOUNT --key PUB_BLS_...",
+		Short: spec.short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if key == "" {
@@ -265,64 +275,52 @@ func newFinalizerActivateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			act, err := st.Activate(f.permission, key)
+			act, err := spec.build(st, f.permission, key)
 			if err != nil {
 				return refusedLocally(err)
 			}
-			if st.InPolicy {
-				a.info("%s is in the finalizer policy: actfinkey replaces the key in it at once; the host with the new key must be voting.", st.Account)
+			if msg := spec.warn(st); msg != "" {
+				a.info("%s", msg)
 			}
 			k, _ := bls.ParsePublicKey(strings.TrimSpace(key))
-			sent, err := a.keySend(ctx, c, "finalizer actfinkey "+st.Account, []*eos.Action{act}, f, nil, func(ctx context.Context) error {
-				return finalizer.Confirm(ctx, c, st.Account, k, finalizer.ActiveKey)
+			sent, err := a.keySend(ctx, c, "finalizer "+string(act.Name)+" "+st.Account, []*eos.Action{act}, f, nil, func(ctx context.Context) error {
+				return finalizer.Confirm(ctx, c, st.Account, k, spec.want)
 			})
 			if err != nil {
 				return err
 			}
-			return a.reportKeySent(sent, fmt.Sprintf("activated finalizer key %s for %s", strings.TrimSpace(key), st.Account))
+			return a.reportKeySent(sent, fmt.Sprintf("%s finalizer key %s of %s", map[string]string{"activate": "activated", "delete": "deleted"}[spec.verb], k, st.Account))
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&key, "key", "", "the registered finalizer public key to activate")
+	cmd.Flags().StringVar(&key, "key", "", spec.flagHelp)
 	return cmd
 }
 
-func newFinalizerDeleteCmd(a *app) *cobra.Command {
-	var f keySendFlags
-	var key string
-	cmd := &cobra.Command{
-		Use:   "delete ACCOUNT --key PUB_BLS_...",
-		Short: "Delete a registered finalizer key (delfinkey); the active one only when it is the last",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return usageErr("--key is required")
+func newFinalizerActivateCmd(a *app) *cobra.Command {
+	return newFinalizerKeyCmd(a, finalizerKeyCmd{
+		verb: "activate", short: "Make a registered finalizer key the active one (actfinkey)", flagHelp: "the registered finalizer public key to activate",
+		build: (*finalizer.Status).Activate, want: finalizer.ActiveKey,
+		warn: func(st *finalizer.Status) string {
+			if st.InPolicy {
+				return st.Account + " is in the finalizer policy: actfinkey replaces the key in it at once; the host with the new key must be voting."
 			}
-			ctx := cmd.Context()
-			c, st, err := a.finalizerStatus(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			act, err := st.Delete(f.permission, key)
-			if err != nil {
-				return refusedLocally(err)
-			}
-			if len(st.Keys) == 1 && st.Savanna {
-				a.info("warning: this is %s's last finalizer key: without one, %s is left out of the producer schedule", st.Account, st.Account)
-			}
-			k, _ := bls.ParsePublicKey(strings.TrimSpace(key))
-			sent, err := a.keySend(ctx, c, "finalizer delfinkey "+st.Account, []*eos.Action{act}, f, nil, func(ctx context.Context) error {
-				return finalizer.Confirm(ctx, c, st.Account, k, finalizer.Deleted)
-			})
-			if err != nil {
-				return err
-			}
-			return a.reportKeySent(sent, fmt.Sprintf("deleted finalizer key %s of %s", strings.TrimSpace(key), st.Account))
+			return ""
 		},
-	}
-	f.register(cmd)
-	cmd.Flags().StringVar(&key, "key", "", "the registered finalizer public key to delete")
-	return cmd
+	})
+}
+
+func newFinalizerDeleteCmd(a *app) *cobra.Command {
+	return newFinalizerKeyCmd(a, finalizerKeyCmd{
+		verb: "delete", short: "Delete a registered finalizer key (delfinkey); the active one only when it is the last", flagHelp: "the registered finalizer public key to delete",
+		build: (*finalizer.Status).Delete, want: finalizer.Deleted,
+		warn: func(st *finalizer.Status) string {
+			if len(st.Keys) == 1 && st.Savanna {
+				return fmt.Sprintf("warning: this is %s's last finalizer key: without one, %s is left out of the producer schedule", st.Account, st.Account)
+			}
+			return ""
+		},
+	})
 }
 
 func newFinalizerFailoverCmd(a *app) *cobra.Command {
