@@ -345,6 +345,35 @@ func finalizerDevicesChild(t *testing.T) {
 		}
 	})
 
+	t.Run("failover by proposal: both actions in one proposed transaction", func(t *testing.T) {
+		e.t = t
+		// bp1's key was deleted; a deleted key can be registered again.
+		e.mustRun(append([]string{"--yes", "finalizer", "register", "bpteam111111", "--key", k1.Key.String(), "--pop", k1.PoP.String()}, both...)...)
+		out := e.mustRun("--yes", "finalizer", "failover", "bpteam111111", "--to", "bp1", "--via", "msig", "--proposer", "alice", "--proposal-name", "backtobp1", "--signer", e.alice)
+		if !strings.Contains(out, "proposed alice/backtobp1: bpteam111111 fails over to host bp1") {
+			t.Fatalf("propose:\n%s", out)
+		}
+		review := e.mustRun("msig", "review", "alice", "backtobp1")
+		if !strings.Contains(review, "actfinkey") || !strings.Contains(review, "regproducer2") {
+			t.Fatalf("review does not show both actions:\n%s", review)
+		}
+		e.mustRun("--yes", "msig", "approve", "alice", "backtobp1", "--as", "alice@active", "--signer", e.alice)
+		e.mustRun("--yes", "msig", "approve", "alice", "backtobp1", "--as", "carol@active", "--signer", e.carol)
+		e.mustRun("--yes", "msig", "exec", "alice", "backtobp1", "--as", "alice@active", "--signer", e.alice)
+		after := e.show()
+		if a, ok := after.Active(); !ok || !a.Key.Equal(k1.Key) {
+			t.Fatalf("active key after the proposed failover: %+v", after)
+		}
+		rows, err := e.dc.GetTableRows(devchain.TableRowsRequest{Code: "eosio", Scope: "eosio", Table: "producers", JSON: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(rows.Rows[0])
+		if !strings.Contains(string(b), block1.Legacy()) {
+			t.Fatalf("producers row after the proposed failover: %s", b)
+		}
+	})
+
 	t.Run("show --node: what cannot be known is said", func(t *testing.T) {
 		e.t = t
 		out := e.mustRun("finalizer", "show", "bpteam111111", "--node", e.url)
