@@ -63,6 +63,10 @@ func loadABIs(system string) (map[string]*contractABI, error) {
 			if js, err = legacySystemABI(js); err != nil {
 				return nil, err
 			}
+		} else if acct == "eosio" {
+			if js, err = savannaSystemABI(js); err != nil {
+				return nil, err
+			}
 		}
 		ca, err := newContractABI(js)
 		if err != nil {
@@ -97,6 +101,29 @@ func newContractABI(js []byte) (*contractABI, error) {
 		ca.actions[string(ad.Name)] = true
 	}
 	return ca, nil
+}
+
+// savannaSystemABI adds to the recorded system ABI (August 2023, before
+// Savanna) the finalizer and peer key actions, tables, structs and variant
+// of eos-system-contracts (abis/eosio.savanna.json).
+func savannaSystemABI(js []byte) ([]byte, error) {
+	var doc, add map[string]any
+	if err := json.Unmarshal(js, &doc); err != nil {
+		return nil, fmt.Errorf("devchain: system ABI: %w", err)
+	}
+	extra, err := abiFiles.ReadFile("abis/eosio.savanna.json")
+	if err != nil {
+		return nil, fmt.Errorf("devchain: the Savanna part of the system ABI: %w", err)
+	}
+	if err := json.Unmarshal(extra, &add); err != nil {
+		return nil, fmt.Errorf("devchain: the Savanna part of the system ABI: %w", err)
+	}
+	for _, k := range []string{"structs", "actions", "tables", "variants"} {
+		have, _ := doc[k].([]any)
+		more, _ := add[k].([]any)
+		doc[k] = append(have, more...)
+	}
+	return json.Marshal(doc)
 }
 
 // legacySystemABI edits the recorded system ABI into an older one: without

@@ -21,9 +21,17 @@
 //   - eosio.system regproducer, regproducer2, unregprod and claimrewards
 //     (24-hour rule, activation), eosio.bpay::claimrewards, eosio.token
 //     transfers;
+//   - Savanna finalizer keys (regfinkey with the proof of possession
+//     verified, actfinkey, delfinkey, switchtosvnn; tables finkeys,
+//     finalizers, finkeyidgen, lastpropfins) and peer keys (regpeerkey,
+//     delpeerkey; table peerkeys), with eos-system-contracts' checks and
+//     messages. ProducerSchedule (and get_producer_schedule) applies the
+//     schedule rule: after the switch, a producer without an active
+//     finalizer key is not scheduled. The devchain has no votes: it
+//     schedules every active producer;
 //   - nodeos's HTTP statuses, error codes and body shapes, checked against
 //     a real Leap 4 node's recorded answers (conformance_test.go), and
-//     get_transaction_status.
+//     get_transaction_status;
 //
 // The contracts serve real ABIs (eosio's is the recorded Jungle 4 system
 // ABI). Genesis "system_contract": "legacy" models an older eosio.system

@@ -56,6 +56,7 @@ func (c *Chain) Handler() http.Handler {
 	route("/v1/chain/get_table_by_scope", c.httpGetTableByScope)
 	route("/v1/chain/get_required_keys", c.httpGetRequiredKeys)
 	route("/v1/chain/get_producers", c.httpGetProducers)
+	route("/v1/chain/get_producer_schedule", c.httpGetProducerSchedule)
 	route("/v1/chain/get_currency_balance", c.httpGetCurrencyBalance)
 	route("/v1/chain/get_block", c.httpGetBlock)
 	route("/v1/chain/get_transaction_status", c.httpGetTransactionStatus)

@@ -342,6 +342,13 @@ func (c *Chain) rowJSON(code, tbl string, data []byte) (json.RawMessage, error) 
 	if code == "eosio" && tbl == "producers" {
 		return producerJSON(data)
 	}
+	if code == "eosio" && tbl == "peerkeys" {
+		var p contracts.PeerKeyRow
+		if err := contracts.Decode(data, &p); err != nil {
+			return nil, err
+		}
+		return p.MarshalJSON()
+	}
 	ca := c.abis[code]
 	if ca == nil {
 		return nil, fmt.Errorf("%s has no ABI", code)

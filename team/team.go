@@ -60,14 +60,6 @@ type Member struct {
 	Account string `yaml:"account,omitempty" json:"account,omitempty"`
 }
 
-// Host is a machine that holds keys unattended (a producer node, a
-// claimer): nobody approves each signature its keys make.
-type Host struct {
-	Name string `yaml:"name" json:"name"`
-	// Role says what the machine does: producer, claimer, or another word.
-	Role string `yaml:"role,omitempty" json:"role,omitempty"`
-}
-
 // Key is one public key and who holds it: a member (Holder), a machine
 // (Host), or nobody (both empty).
 type Key struct {
@@ -95,9 +87,9 @@ type Team struct {
 }
 
 type rawFile struct {
-	Members []Member `yaml:"members"`
-	Hosts   []Host   `yaml:"hosts"`
-	Keys    []rawKey `yaml:"keys"`
+	Members []Member  `yaml:"members"`
+	Hosts   []rawHost `yaml:"hosts"`
+	Keys    []rawKey  `yaml:"keys"`
 }
 
 type rawKey struct {
@@ -146,7 +138,6 @@ func Parse(b []byte) (*Team, error) {
 	}
 	lines := itemLines(&doc, "keys")
 	mlines := itemLines(&doc, "members")
-	hlines := itemLines(&doc, "hosts")
 	t := &Team{byKey: map[signer.PublicKey]int{}}
 	names := map[string]bool{}
 	for i, m := range raw.Members {
@@ -168,21 +159,18 @@ func Parse(b []byte) (*Team, error) {
 		names[m.Name] = true
 		t.Members = append(t.Members, m)
 	}
+	hs, err := parseHosts(&doc, raw.Hosts)
+	if err != nil {
+		return nil, err
+	}
 	hosts := map[string]bool{}
-	for i, h := range raw.Hosts {
-		line := at(hlines, i)
-		h.Name, h.Role = strings.TrimSpace(h.Name), strings.TrimSpace(h.Role)
-		switch {
-		case h.Name == "":
-			return nil, fmt.Errorf("line %d: hosts[%d] has no name", line, i)
-		case hosts[h.Name]:
-			return nil, fmt.Errorf("line %d: host %q appears twice", line, h.Name)
-		case names[h.Name]:
-			return nil, fmt.Errorf("line %d: host %q has the name of a member: give machines their own names", line, h.Name)
+	for _, h := range hs {
+		if names[h.Name] {
+			return nil, fmt.Errorf("line %d: host %q has the name of a member: give machines their own names", h.Line, h.Name)
 		}
 		hosts[h.Name] = true
-		t.Hosts = append(t.Hosts, h)
 	}
+	t.Hosts = hs
 	for i, rk := range raw.Keys {
 		line := at(lines, i)
 		k, err := signer.ParsePublicKey(rk.Key)
@@ -225,7 +213,7 @@ func cleanYAMLError(err error) error {
 	s = strings.ReplaceAll(s, "in type team.rawFile", "")
 	s = strings.ReplaceAll(s, "in type team.rawKey", "in a key entry")
 	s = strings.ReplaceAll(s, "in type team.Member", "in a member entry")
-	s = strings.ReplaceAll(s, "in type team.Host", "in a host entry")
+	s = strings.ReplaceAll(s, "in type team.rawHost", "in a host entry")
 	return fmt.Errorf("%s", strings.TrimSpace(s))
 }
 

@@ -218,7 +218,7 @@ keys:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tm.Hosts) != 2 || tm.Hosts[0] != (Host{Name: "bp1", Role: "producer"}) || tm.Hosts[1].Role != "" {
+	if len(tm.Hosts) != 2 || tm.Hosts[0].Name != "bp1" || tm.Hosts[0].Role != "producer" || tm.Hosts[1].Role != "" {
 		t.Fatalf("hosts %+v", tm.Hosts)
 	}
 	if h, ok := tm.HostOf(kHost); !ok || h != "bp1" {
@@ -259,6 +259,40 @@ keys:
 	} {
 		if _, err := Parse([]byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+}
+
+// Hosts: block and finalizer keys per machine, checked like other keys.
+func TestHosts(t *testing.T) {
+	const fin = "PUB_BLS_82P3oM1u0IEv64u9i4vSzvg1-QDl4Fb2n50Mp8Sk7Fr1Tz0MJypzL39nSd5VPFgFC9WqrjopRbBm1Pf0RkP018fo1k2rXaJY7Wtzd9RKlE8PoQ6XhDm4PyZlIupQg_gOuiMhcg"
+	const block = "PUB_K1_6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5BoDq63"
+	good := "members:\n  - name: alice\nkeys: []\nhosts:\n  - name: bp1\n    role: primary\n    block_key: " + block + "\n    finalizer_keys: [" + fin + "]\n  - name: bp2\n    role: backup\n"
+	tm, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := tm.Host("bp1")
+	if !ok || h.Role != "primary" || h.BlockKey == nil || h.BlockKey.String() != block || len(h.FinalizerKeys) != 1 || h.FinalizerKeys[0].String() != fin || h.Line != 5 {
+		t.Fatalf("bp1: %+v", h)
+	}
+	if got := tm.HostsOfFinalizerKey(h.FinalizerKeys[0]); len(got) != 1 || got[0] != "bp1" {
+		t.Fatalf("hosts of the key: %v", got)
+	}
+	for _, c := range []struct{ doc, want string }{
+		{"hosts:\n  - role: primary\n", "has no name"},
+		{"hosts:\n  - name: a\n  - name: a\n", "appears twice"},
+		{"hosts:\n  - name: a\n    finalizer_keys: [PUB_BLS_xyz]\n", "finalizer_keys[0]"},
+		{"hosts:\n  - name: a\n    block_key: PUB_K1_xyz\n", "block_key"},
+		{"hosts:\n  - name: a\n    finalizer_keys: [PVT_BLS_vh0bYgBLOLxs_h9zvYNtj20yj8UJxWeFFAtDUW2_pG44e5yc]\n", "private key"},
+		{"hosts:\n  - name: a\n    colour: red\n", "colour"},
+	} {
+		_, err := Parse([]byte("members:\n  - name: alice\n" + c.doc))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.doc, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "vh0bYg") {
+			t.Error("the private key was echoed")
 		}
 	}
 }

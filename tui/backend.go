@@ -305,6 +305,20 @@ type ProducerView struct {
 	// Permissions that authorize rotate (regproducer), unregister and claim.
 	RotatePerm, UnregisterPerm, ClaimPerm string
 	UnpaidBlocks                          uint32
+
+	// Savanna keys. FinalizerKeys are display lines ("* PUB_BLS_... on
+	// bp1", the active one starred); FinalizerNote says whether the chain
+	// runs Savanna and the account is in the finalizer policy (or why the
+	// keys could not be read); PeerKey is the registered peer key.
+	FinalizerKeys []string
+	FinalizerNote string
+	PeerKey       string
+	// Hosts are the team file's hosts ("bp2 (backup)"); FailoverHosts the
+	// names a failover can go to. Findings are the finalizer policy
+	// findings in words.
+	Hosts         []string
+	FailoverHosts []string
+	Findings      []string
 }
 
 // SignKind is what a signature does.
@@ -320,6 +334,7 @@ const (
 	SignCancel      SignKind = "cancel"
 	SignRotateKey   SignKind = "producer-rotate"
 	SignUnregister  SignKind = "producer-unregister"
+	SignFailover    SignKind = "finalizer-failover"
 )
 
 // SignRequest is one thing to sign.
@@ -335,6 +350,8 @@ type SignRequest struct {
 	Hash string
 	// NewKey for producer-rotate.
 	NewKey string
+	// Host for finalizer-failover: the team file's host to switch to.
+	Host string
 }
 
 // SignerView is one device that will sign.

@@ -76,7 +76,7 @@ type ReviewKeys struct {
 
 // ProducerKeys are the Producer screen's keys.
 type ProducerKeys struct {
-	Rotate, Unregister, Tree key.Binding
+	Rotate, Unregister, Failover, Tree key.Binding
 }
 
 // SignKeys are the signing flow's keys.
@@ -132,6 +132,7 @@ func DefaultKeyMap() KeyMap {
 		Producer: ProducerKeys{
 			Rotate:     key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "EMERGENCY: rotate the signing key")),
 			Unregister: key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "EMERGENCY: unregister (unregprod)")),
+			Failover:   key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fail over to another host (actfinkey + regproducer2)")),
 			Tree:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "permission tree")),
 		},
 		Sign: SignKeys{

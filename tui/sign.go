@@ -229,6 +229,8 @@ func describe(r SignRequest) string {
 		return "rotate the signing key of " + r.Account
 	case SignUnregister:
 		return "unregister " + r.Account
+	case SignFailover:
+		return "fail " + r.Account + " over to host " + r.Host
 	}
 	return string(r.Kind)
 }

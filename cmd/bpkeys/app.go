@@ -163,5 +163,6 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(a.permsCommands()...)
 	root.AddCommand(a.msigCommands()...)
 	root.AddCommand(a.producerCommands()...)
+	root.AddCommand(a.finalizerCommands()...)
 	return root
 }

@@ -438,6 +438,7 @@ func (b *tuiBackend) Producer(ctx context.Context, account string) (*tui.Produce
 		}
 		v.SigningKeys = append(v.SigningKeys, s)
 	}
+	b.savannaView(ctx, v, r)
 	return v, nil
 }
 

@@ -203,6 +203,8 @@ func (b *tuiBackend) PrepareSign(ctx context.Context, req tui.SignRequest) (*tui
 		pv, need, sign, err = b.preparePlan(ctx, req, avail)
 	case tui.SignRotateKey, tui.SignUnregister:
 		pv, need, sign, err = b.prepareProducer(ctx, req, avail)
+	case tui.SignFailover:
+		pv, need, sign, err = b.prepareFailover(ctx, req, avail)
 	default:
 		err = fmt.Errorf("signing %q: unknown request", req.Kind)
 	}
