@@ -1,0 +1,127 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Screens show keys, signatures, hashes and account names that an operator
+// copies off the terminal, so wrapping never splits or alters a word: a
+// word that does not fit moves to a line of its own, and one longer than
+// the whole width is shortened visibly in the middle (head…tail), never
+// cut silently. Screens that may shorten say how to see the value whole.
+
+// wrap word-wraps s to w columns, indenting continuation lines by indent
+// spaces. Words are never split; see wrapFit.
+func wrap(s string, w, indent int) []string {
+	lines, _ := wrapFit(s, w, indent)
+	return lines
+}
+
+// wrapFit is wrap that also reports the width a shortened word would have
+// needed (0 when every word is shown whole), so a screen can say how wide
+// the terminal must be to show it.
+func wrapFit(s string, w, indent int) ([]string, int) {
+	if w < 1 {
+		w = 1
+	}
+	if indent > w/2 {
+		indent = w / 2
+	}
+	var out []string
+	need := 0
+	for i, para := range strings.Split(s, "\n") {
+		pre := 0
+		if i > 0 {
+			pre = indent
+			para = strings.TrimLeft(para, " ")
+		}
+		lines, n := wrapPara(para, w, pre, indent)
+		out = append(out, lines...)
+		need = max(need, n)
+	}
+	return out, need
+}
+
+// wrapPara wraps one paragraph whose first line starts at column first and
+// whose other lines start at column indent.
+func wrapPara(s string, w, first, indent int) ([]string, int) {
+	var out []string
+	need := 0
+	cur := strings.Repeat(" ", first)
+	curW, fresh := first, first > 0 // fresh: nothing but indentation yet
+	flush := func() {
+		if strings.TrimSpace(ansi.Strip(cur)) != "" || len(out) == 0 {
+			out = append(out, cur)
+		}
+		cur, curW, fresh = strings.Repeat(" ", indent), indent, true
+	}
+	for i, t := range strings.Split(s, " ") {
+		tw := ansi.StringWidth(t)
+		sep := 1
+		if i == 0 || fresh {
+			sep = 0
+		}
+		if fresh && t == "" {
+			continue // the spaces where a line was broken
+		}
+		if curW+sep+tw <= w {
+			if sep == 1 {
+				cur += " "
+			}
+			cur += t
+			curW += sep + tw
+			fresh = false
+			continue
+		}
+		if !fresh && strings.TrimSpace(ansi.Strip(cur)) != "" {
+			flush()
+		}
+		switch {
+		case curW+tw <= w:
+			cur += t
+			curW += tw
+			fresh = false
+		case tw <= w:
+			// fits only from the left edge: a line of its own
+			if strings.TrimSpace(ansi.Strip(cur)) != "" {
+				out = append(out, cur)
+			}
+			out = append(out, t)
+			cur, curW, fresh = strings.Repeat(" ", indent), indent, true
+		default:
+			room := w - curW
+			if room < 12 {
+				if strings.TrimSpace(ansi.Strip(cur)) != "" {
+					out = append(out, cur)
+				}
+				cur, curW, room = "", 0, w
+			}
+			need = max(need, curW+tw)
+			cur += shorten(t, room)
+			out = append(out, cur)
+			cur, curW, fresh = strings.Repeat(" ", indent), indent, true
+		}
+	}
+	if !fresh || len(out) == 0 {
+		out = append(out, cur)
+	}
+	return out, need
+}
+
+// shorten fits one word into w columns by replacing its middle with an
+// ellipsis, keeping its head and its last characters, so the shortening
+// is visible and the ends still identify it: PUB_R1_6Tg4Yh…o9PkL.
+func shorten(t string, w int) string {
+	tw := ansi.StringWidth(t)
+	if tw <= w {
+		return t
+	}
+	if w < 2 {
+		return "…"
+	}
+	tail := min(6, (w-1)/3)
+	head := w - 1 - tail
+	return ansi.Truncate(t, head, "") + "…" + ansi.TruncateLeft(t, tw-tail, "")
+}
