@@ -164,5 +164,6 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(a.msigCommands()...)
 	root.AddCommand(a.producerCommands()...)
 	root.AddCommand(a.finalizerCommands()...)
+	strictUsage(root)
 	return root
 }
