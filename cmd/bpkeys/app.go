@@ -145,7 +145,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f.BoolVar(&a.json, "json", false, "print results as JSON")
 	f.BoolVar(&a.yes, "yes", false, "do not ask for confirmation before signing")
 	f.StringVar(&a.journalPath, "journal", os.Getenv("BPKEYS_JOURNAL"), "signing journal (env BPKEYS_JOURNAL; default $XDG_STATE_HOME/bpkeys/journal.jsonl)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.loadConfig() }
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return a.loadConfigFor(c) }
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.tuiRun(cmd) }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%w (see '%s --help')", err, c.CommandPath())
@@ -158,6 +158,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newSignDigestCmd(a),
 		newAuditCmd(a),
 		newSignerCmd(a),
+		newConfigCmd(a),
 	)
 	root.AddCommand(a.chainCommands()...)
 	root.AddCommand(a.permsCommands()...)
