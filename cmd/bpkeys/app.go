@@ -133,6 +133,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "bpkeys",
 		Short:         "Keys, permissions, multisig and producer operations for EOSIO block producers, signed on YubiKeys and HSMs",
+		Long:          "Keys, permissions, multisig and producer operations for EOSIO block producers, signed on YubiKeys and HSMs.\n\nRun bare, bpkeys opens the TUI (the same actions on one screen; ? lists its keys). Try it on a local\nchain with a sample team: bpkeys demo.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
