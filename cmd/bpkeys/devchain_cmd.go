@@ -144,6 +144,7 @@ func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
 		_ = a.printJSON(map[string]any{
 			"endpoint": url, "chain_id": c.ChainID().String(), "producer": demokeys.ProducerAccount,
 			"members": members, "claim_key": team.Claim.PublicKey().String(), "rotate_key": team.Rotate.PublicKey().String(),
+			"spare_key":    team.Spare.PublicKey().String(),
 			"producer_key": team.ProducerKey.String(),
 		})
 		return
@@ -160,6 +161,7 @@ func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
 	a.out("  %-13s claim          %s  (linked: eosio::claimrewards, eosio.bpay::claimrewards)", "", team.Claim.PublicKey())
 	a.out("  %-13s rotate         %s  (linked: eosio::regproducer, eosio::regproducer2, eosio::unregprod)", "", team.Rotate.PublicKey())
 	a.out("  producer key   %s", team.ProducerKey)
+	a.out("  spare key      %s  (on no account: the demo device's key, for a rotation)", team.Spare.PublicKey())
 	a.out("")
 	a.out("try:")
 	a.out("  curl -s %s/v1/chain/get_account -d '{\"account_name\":\"%s\"}'", url, demokeys.ProducerAccount)
@@ -179,7 +181,7 @@ func demoJournalPath() string {
 
 // writeDemoTeamFile writes a team file for the demo team: alice, bob and
 // carol with their accounts and in-memory (software) keys, and "ops" holding
-// the claim and rotate keys. The file is public data and is removed at exit.
+// the claim and rotate keys and the spare key of the demo device. The file is public data and is removed at exit.
 func writeDemoTeamFile(t *demokeys.Team) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "bpkeys-demo-")
 	if err != nil {
@@ -196,6 +198,7 @@ func writeDemoTeamFile(t *demokeys.Team) (string, func(), error) {
 		fmt.Fprintf(&b, "  - key: %s\n    holder: %s\n", m.Key.PublicKey(), m.Account)
 	}
 	fmt.Fprintf(&b, "  - key: %s\n    holder: ops\n  - key: %s\n    holder: ops\n", t.Claim.PublicKey(), t.Rotate.PublicKey())
+	fmt.Fprintf(&b, "  # the spare key on the demo device, for the tour's key rotation\n  - key: %s\n    holder: ops\n", t.Spare.PublicKey())
 	path := filepath.Join(dir, "team.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		cleanup()

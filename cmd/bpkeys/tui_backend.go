@@ -43,6 +43,8 @@ type tuiBackend struct {
 	// demo are the demo team's in-memory keys, offered as signers inside
 	// `bpkeys demo` only. DEMO ONLY.
 	demo []demoMember
+	// demoSpare is the demo team's spare key, on the demo device. DEMO ONLY.
+	demoSpare *demoMember
 
 	mu      sync.Mutex
 	pending map[string]*tuiPrepared
@@ -84,7 +86,7 @@ func (a *app) newTUIBackend(extra ...tuiAccount) (*tuiBackend, error) {
 	for _, x := range extra {
 		add(x.name, x.source)
 	}
-	for _, m := range t.MemberNames() {
+	for _, m := range teamAccounts(t) {
 		add(m, "team file")
 	}
 	return b, nil
@@ -265,6 +267,7 @@ func (b *tuiBackend) Devices(ctx context.Context) (*tui.DevicesView, error) {
 			v.Devices = append(v.Devices, dv)
 		}
 	}
+	v.Devices = append(v.Devices, b.demoDevices()...)
 	return v, nil
 }
 

@@ -71,9 +71,7 @@ func (a *app) runTUI(ctx context.Context, url string, demo *demokeys.Team) error
 		return err
 	}
 	if url != "" && demo != nil {
-		for _, m := range demo.Members() {
-			b.demo = append(b.demo, demoMember{m.Account, m.Key})
-		}
+		b.useDemo(demo)
 	}
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		lipgloss.SetColorProfile(termenv.Ascii)
