@@ -234,7 +234,7 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 			enc = contracts.UpdateAuthBy{UpdateAuth: data, AuthorizedBy: byOf(auth)}
 			js.AuthorizedBy = string(byOf(auth))
 		}
-		a, err := newAction(s, "updateauth", auth, enc, js, fmt.Sprintf("%s %s@%s (parent %s)", verb, acct, p.Name, p.Parent))
+		a, err := newAction(s, "updateauth", auth, enc, js, updateSummary(verb, acct, p.Name, p.Parent))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -369,4 +369,12 @@ func UnmarshalPlan(b []byte) (*Plan, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// updateSummary says what an updateauth does; owner has no parent.
+func updateSummary(verb, acct, perm, parent string) string {
+	if parent == "" {
+		return fmt.Sprintf("%s %s@%s", verb, acct, perm)
+	}
+	return fmt.Sprintf("%s %s@%s (parent %s)", verb, acct, perm, parent)
 }

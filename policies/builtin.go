@@ -173,7 +173,7 @@ func structural(w *permissions.World, account string, t *team.Team) []Finding {
 				}
 				if e, ok := t.Key(k.Key); (!ok || (e.Holder == "" && e.Host == "")) && !seen[k.Key] {
 					seen[k.Key] = true
-					out = append(out, warnf(RuleUnheldKey, p.Name, "key %s of %s is held by nobody in the team file", k.Key.Legacy(), p.Name))
+					out = append(out, warnf(RuleUnheldKey, p.Name, "key %s of %s is held by nobody in the team file", k.Key.String(), p.Name))
 				}
 			}
 		}

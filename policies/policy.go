@@ -324,7 +324,7 @@ func (p *Policy) Check(w *permissions.World, account string, t *team.Team) []Fin
 		slices.SortFunc(keys, signer.Compare)
 		for _, k := range keys {
 			if ps := owners[k]; len(ps) > 1 {
-				out = append(out, perr(RuleSharedKey, ps[0], "key %s is in %s: the policy says these permissions must not share keys", k.Legacy(), strings.Join(ps, " and ")))
+				out = append(out, perr(RuleSharedKey, ps[0], "key %s is in %s: the policy says these permissions must not share keys", k.String(), strings.Join(ps, " and ")))
 			}
 		}
 	}
@@ -360,10 +360,10 @@ func (p *Policy) checkPerm(w *permissions.World, account string, perm *permissio
 			continue
 		}
 		if r.HardwareOnly && !t.IsHardware(k.Key) {
-			out = append(out, perr(RuleHardwareOnly, name, "key %s of %s (%s) is not a hardware key in the team file; the policy asks for hardware keys only", k.Key.Legacy(), name, t.Label(k.Key)))
+			out = append(out, perr(RuleHardwareOnly, name, "key %s of %s (%s) is not a hardware key in the team file; the policy asks for hardware keys only", k.Key.String(), name, t.Label(k.Key)))
 		}
 		if r.AttestationRequired && !t.HasAttestation(k.Key) {
-			out = append(out, perr(RuleAttestation, name, "key %s of %s (%s) has no attestation certificate in the team file; the policy requires one", k.Key.Legacy(), name, t.Label(k.Key)))
+			out = append(out, perr(RuleAttestation, name, "key %s of %s (%s) has no attestation certificate in the team file; the policy requires one", k.Key.String(), name, t.Label(k.Key)))
 		}
 	}
 	if r.MinHolders > 0 || r.NoSinglePerson {

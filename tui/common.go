@@ -140,12 +140,13 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// stamp writes a chain time (UTC) compactly.
+// stamp writes a chain time as bpkeys writes every time, on screen, in
+// text and in JSON: RFC 3339 in UTC, to the second; "never" when unset.
 func stamp(t time.Time) string {
-	if t.IsZero() {
+	if t.IsZero() || t.Unix() <= 0 {
 		return "never"
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return t.UTC().Format(time.RFC3339)
 }
 
 // errText is an error for the screen, with advice on what to do next.

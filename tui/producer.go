@@ -116,7 +116,7 @@ func (s *producerScreen) update(msg tea.Msg) tea.Cmd {
 				return ErrorCmd(fmt.Errorf("%s is not a registered producer", s.account))
 			}
 			s.kind, s.stage = SignUnregister, emergencyConfirm
-			s.input.Placeholder = s.account
+			s.input.Placeholder = "type the account name to confirm"
 			s.input.SetValue("")
 			return s.input.Focus()
 		case key.Matches(msg, k.Failover):
@@ -160,7 +160,7 @@ func (s *producerScreen) emergencyKey(msg tea.KeyMsg) tea.Cmd {
 				return ErrorCmd(fmt.Errorf("type the new block-signing public key (generate one on the HSM with bpkeys keys generate)"))
 			}
 			s.newKey, s.stage = v, emergencyConfirm
-			s.input.Placeholder = s.account
+			s.input.Placeholder = "type the account name to confirm"
 			s.input.SetValue("")
 			return nil
 		}

@@ -34,8 +34,7 @@ func wrapFit(s string, w, indent int) ([]string, int) {
 	for i, para := range strings.Split(s, "\n") {
 		pre := 0
 		if i > 0 {
-			pre = indent
-			para = strings.TrimLeft(para, " ")
+			pre = indent // the paragraph's own indentation follows
 		}
 		lines, n := wrapPara(para, w, pre, indent)
 		out = append(out, lines...)
@@ -50,20 +49,22 @@ func wrapPara(s string, w, first, indent int) ([]string, int) {
 	var out []string
 	need := 0
 	cur := strings.Repeat(" ", first)
-	curW, fresh := first, first > 0 // fresh: nothing but indentation yet
+	// fresh: the line holds nothing but indentation; broken: because the
+	// paragraph was broken there (its spaces are then dropped)
+	curW, fresh, broken := first, first > 0, false
 	flush := func() {
 		if strings.TrimSpace(ansi.Strip(cur)) != "" || len(out) == 0 {
 			out = append(out, cur)
 		}
-		cur, curW, fresh = strings.Repeat(" ", indent), indent, true
+		cur, curW, fresh, broken = strings.Repeat(" ", indent), indent, true, true
 	}
 	for i, t := range strings.Split(s, " ") {
 		tw := ansi.StringWidth(t)
 		sep := 1
-		if i == 0 || fresh {
+		if i == 0 || fresh && broken {
 			sep = 0
 		}
-		if fresh && t == "" {
+		if fresh && broken && t == "" {
 			continue // the spaces where a line was broken
 		}
 		if curW+sep+tw <= w {
@@ -89,7 +90,7 @@ func wrapPara(s string, w, first, indent int) ([]string, int) {
 				out = append(out, cur)
 			}
 			out = append(out, t)
-			cur, curW, fresh = strings.Repeat(" ", indent), indent, true
+			cur, curW, fresh, broken = strings.Repeat(" ", indent), indent, true, true
 		default:
 			room := w - curW
 			if room < 12 {
@@ -101,7 +102,7 @@ func wrapPara(s string, w, first, indent int) ([]string, int) {
 			need = max(need, curW+tw)
 			cur += shorten(t, room)
 			out = append(out, cur)
-			cur, curW, fresh = strings.Repeat(" ", indent), indent, true
+			cur, curW, fresh, broken = strings.Repeat(" ", indent), indent, true, true
 		}
 	}
 	if !fresh || len(out) == 0 {

@@ -79,6 +79,8 @@ func TestWrapLongWordOwnLine(t *testing.T) {
 		{"  key " + keyRotate, len(keyRotate) + 1, 4, []string{"  key", keyRotate}},
 		{"  key " + keyRotate, 40, 4, []string{"  key", "    PUB_R1_6Tg4Yh7Uj1Ik3Ol5Pm8Nb2…Io9PkL"}},
 		{"a b c", 3, 0, []string{"a b", "c"}},
+		// a multi-line diff keeps its lines and their indentation
+		{"  actions     propose x\n~ owner\n    ~ threshold 2 -> 3", 80, 14, []string{"  actions     propose x", "              ~ owner", "                  ~ threshold 2 -> 3"}},
 		{"", 10, 2, []string{""}},
 	}
 	for _, c := range cases {

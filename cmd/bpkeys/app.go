@@ -80,8 +80,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	code := exitCode(ctx, err)
+	if code == exitInterrupted {
+		fmt.Fprintln(stderr, "bpkeys: interrupted") // not "context canceled"
+		return code
+	}
 	fmt.Fprintln(stderr, "bpkeys: "+err.Error())
-	return exitCode(ctx, err)
+	return code
 }
 
 // exitCode maps an error to the process exit code the README documents.
@@ -91,13 +96,15 @@ func exitCode(ctx context.Context, err error) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case ctx.Err() != nil: // SIGINT/SIGTERM, whatever was running said
+		return exitInterrupted
 	case errors.As(err, &ee):
 		return ee.code
 	case txflow.IsRefused(err):
 		return exitRefused // the signing gate refused: nothing was signed
 	case errors.As(err, &disagree):
 		return exitRefused // endpoints disagree about what would be signed
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case isUsage(err):
 		return exitUsage

@@ -83,6 +83,9 @@ func newClaimCmd(a *app, deps claimDeps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := accountsExist(ctx, c, account); err != nil {
+				return err
+			}
 			j, err := a.journal()
 			if err != nil {
 				return err

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,7 +69,7 @@ func serveChain(ctx context.Context, a *app, c *devchain.Chain, listen string, s
 	addr, err := c.Start(ctx, listen)
 	if err != nil {
 		c.Close()
-		return err
+		return listenErr(listen, err)
 	}
 	started(addr.String())
 	<-ctx.Done()
@@ -123,7 +125,7 @@ public keys are printed.`,
 			addr, err := c.Start(cmd.Context(), listen)
 			if err != nil {
 				c.Close()
-				return err
+				return listenErr(listen, err)
 			}
 			defer c.Close()
 			return a.runTUI(cmd.Context(), "http://"+addr.String(), team)
@@ -205,4 +207,13 @@ func writeDemoTeamFile(t *demokeys.Team) (string, func(), error) {
 		return "", nil, fmt.Errorf("writing the demo team file: %w", err)
 	}
 	return path, cleanup, nil
+}
+
+// listenErr names the --listen flag when the chain cannot listen, most
+// often because another process (another demo?) holds the port.
+func listenErr(listen string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--listen %s: the address is in use by another process (another bpkeys demo or nodeos?); stop it or pick another with --listen 127.0.0.1:PORT: %w", listen, err)
+	}
+	return fmt.Errorf("--listen %s: %w", listen, err)
 }

@@ -206,6 +206,9 @@ func newMsigListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := accountsExist(ctx, cl, string(pn)); err != nil {
+				return err
+			}
 			props, bad, err := proposals.List(ctx, cl, eos.AccountName(pn))
 			if err != nil {
 				return err
@@ -279,6 +282,11 @@ func newMsigInboxCmd(a *app) *cobra.Command {
 			cl, err := a.chainClient()
 			if err != nil {
 				return err
+			}
+			for _, l := range levels {
+				if err := accountsExist(ctx, cl, string(l.Actor)); err != nil {
+					return err
+				}
 			}
 			var mine func(eos.PermissionLevel) bool
 			if len(levels) > 0 {

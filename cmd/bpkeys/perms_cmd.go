@@ -74,7 +74,7 @@ func permsLoad(ctx context.Context, c *chain.Client, name string) (*permissions.
 	}
 	acct, err := permsFetch(c)(ctx, name)
 	if errors.Is(err, permissions.ErrNoAccount) {
-		return nil, nil, withCode(exitUsage, fmt.Errorf("account %s does not exist on this chain", name))
+		return nil, nil, noAccountErr(name)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading account %s: %w", name, err)
@@ -136,6 +136,9 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			}
 			a.out("")
 			a.out("Who can do what (minimal sets of holders; any permission above the linked one works too):")
+			if t == nil {
+				a.out("  (no team file: a key held by nobody known reads \"unheld PUB_...\"; --team team.yaml, or team: in the config, names who holds each key)")
+			}
 			for _, cpb := range powers.Capabilities {
 				a.out("  %s (%s): %s", cpb.Name, cpb.Permission, permissions.SetsText(cpb.Sets, cpb.Truncated))
 			}

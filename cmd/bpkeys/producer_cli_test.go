@@ -384,7 +384,7 @@ func TestClaimCLI(t *testing.T) {
 	}
 	cc.dc.ProduceBlocks(1)
 	code, out, errOut = cc.run(t, context.Background(), "", args...)
-	if code != 0 || !strings.HasPrefix(out, "bpteam111111: not yet, nothing sent; next claim allowed at 2026-01-02 00:00:00.500Z") {
+	if code != 0 || !strings.HasPrefix(out, "bpteam111111: not yet, nothing sent; next claim allowed at 2026-01-02T00:00:00Z") {
 		t.Fatalf("second: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if n := len(cc.journalEntries(t)); n != 1 {

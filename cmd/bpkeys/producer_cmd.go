@@ -42,6 +42,9 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := accountsExist(cmd.Context(), c, args[0]); err != nil {
+				return err
+			}
 			info, err := producer.Show(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
@@ -106,7 +109,16 @@ func prepareErr(err error) error {
 	return err
 }
 
-func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+// fmtTime writes a chain time as bpkeys writes every time, on screen, in
+// text and in JSON: RFC 3339 in UTC, to the second. A time the chain
+// never set (zero, or the Unix epoch of a producer that never claimed)
+// is "never".
+func fmtTime(t time.Time) string {
+	if t.IsZero() || t.Unix() <= 0 {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
 
 // sendFlags are the flags rotate-key and unregister share.
 type sendFlags struct {
@@ -263,6 +275,9 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			}
 			c, err := a.chainClient()
 			if err != nil {
+				return err
+			}
+			if err := accountsExist(ctx, c, account); err != nil {
 				return err
 			}
 			signers, closeSigners, err := a.openSigners(ctx, f.signers)
@@ -442,6 +457,9 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			}
 			c, err := a.chainClient()
 			if err != nil {
+				return err
+			}
+			if err := accountsExist(ctx, c, account); err != nil {
 				return err
 			}
 			signers, closeSigners, err := a.openSigners(ctx, f.signers)

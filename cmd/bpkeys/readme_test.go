@@ -103,6 +103,9 @@ func TestREADMETour(t *testing.T) {
 		if got != want {
 			t.Errorf("README:%d: %s\nexit %d, the README says %d\nstdout:\n%s\nstderr:\n%s", nums[i], cmdline, got, want, stdout.String(), stderr.String())
 		}
+		if words[1] == "perms" && words[2] == "show" && !strings.Contains(stdout.String(), "--team team.yaml") {
+			t.Errorf("README:%d: perms show without a team file gives no hint of --team:\n%s", nums[i], stdout.String())
+		}
 		if want == exitOK && stdout.Len() == 0 {
 			t.Errorf("README:%d: %s printed nothing", nums[i], cmdline)
 		}

@@ -511,7 +511,7 @@ func (b *tuiBackend) preparePlan(ctx context.Context, req tui.SignRequest, avail
 	extra := []string{"proposal " + string(built.Proposer) + "/" + string(built.Name) + " of: " + strings.Join(p.Diff, "; "),
 		"requested " + msigJoinLevels(built.Requested), "proposal hash " + built.Hash.String()}
 	notes := func() []string {
-		return []string{fmt.Sprintf("proposed as %s/%s; approvals requested from %s (inbox: key 3)", built.Proposer, built.Name, msigJoinLevels(built.Requested))}
+		return []string{fmt.Sprintf("proposed as %s/%s; approvals requested from %s (enter, then 3 opens the inbox)", built.Proposer, built.Name, msigJoinLevels(built.Requested))}
 	}
 	return jobPreview(prep, extra...), prep.Required(), b.jobSign(g, prep, notes), nil
 }
