@@ -85,7 +85,11 @@ func TestDemoTourWorksAsWritten(t *testing.T) {
 	}
 	row := inbox.Proposals[0]
 	for range 2 {
-		sign(tui.SignRequest{Kind: tui.SignApprove, Proposer: row.Proposer, Proposal: row.Name})
+		rv, err := b.Review(ctx, row.Proposer, row.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sign(tui.SignRequest{Kind: tui.SignApprove, Proposer: row.Proposer, Proposal: row.Name, Hash: rv.Hash})
 	}
 	sign(tui.SignRequest{Kind: tui.SignExec, Proposer: row.Proposer, Proposal: row.Name})
 	tree, err := b.Tree(ctx, demokeys.ProducerAccount)
