@@ -11,6 +11,15 @@ import (
 // instead of data; they never make data up.
 var ErrNotAvailable = errors.New("not available yet")
 
+// ErrProposalGone is what Review returns (wrapped) when the proposal is no
+// longer on chain: executed or cancelled since the screen read it.
+var ErrProposalGone = errors.New("the proposal is no longer on chain")
+
+// ErrAlreadyProposed is what PrepareSign returns (wrapped, naming the
+// proposal that holds it) when the same transaction is already proposed:
+// the screen warns and offers that proposal instead of a second one.
+var ErrAlreadyProposed = errors.New("the same transaction is already proposed")
+
 // Backend is everything the screens need: the data they render, as plain
 // view models, and the actions they trigger. bpkeys implements it over the
 // same package functions as the CLI; tests use fixed data.
@@ -233,7 +242,9 @@ type InboxView struct {
 // ProposalRow is one proposal in the inbox.
 type ProposalRow struct {
 	Proposer, Name string
-	// Summary is the actions in a few words.
+	// Does says what the proposal does in one line (its first action, and
+	// how many more); Summary whose approval it awaits.
+	Does    string
 	Summary string
 	// Approved and Requested count approvals.
 	Approved, Requested int

@@ -189,6 +189,27 @@ func goldenCases() []goldenCase {
 			press(s, "enter", "1", "2", "3", "4", "5", "6", "enter")
 			s.update(signedMsg{route{s.sid, 0}, nil, fmt.Errorf("yubikey 12345678: verifying the PIN: wrong PIN, 2 retries left")})
 		}},
+		{name: "review_executed", sizes: std, build: func(m *Model) []screen {
+			return []screen{newInbox(m.common()), newReview(m.common(), "alice", "rotkey")}
+		}, after: func(t *testing.T, m *Model) {
+			// executed from this screen: the refresh finds no proposal
+			s := top(m).(*reviewScreen)
+			fb := s.backend.(*fakeBackend)
+			fb.approved = true
+			deliver(t, fb, s)
+			fb.executed = true
+			s.update(SignDoneMsg{Request: SignRequest{Kind: SignExec, Proposer: "alice", Proposal: "rotkey"}})
+			v, err := fb.Review(context.Background(), "alice", "rotkey")
+			s.update(reviewMsg{route{s.sid, s.seq}, v, err})
+		}},
+		{name: "review_approvals", sizes: [][2]int{{80, 40}}, build: func(m *Model) []screen {
+			return []screen{newInbox(m.common()), newReview(m.common(), "alice", "rotkey")}
+		}, after: func(_ *testing.T, m *Model) { press(top(m), "tab") }},
+		{name: "sign_already_proposed", sizes: std, build: func(m *Model) []screen {
+			m.backend.(*fakeBackend).proposed = true
+			req := PlanRequest{Account: "bpkeysdemo11", Kind: PlanRotate, Permission: "rotate", Key: keyRotate, NewKey: keySpare}
+			return []screen{newSign(m.common(), SignRequest{Kind: SignPlanPropose, Account: "bpkeysdemo11", Plan: &req})}
+		}},
 		{name: "help_tree", sizes: std, build: tree, after: func(_ *testing.T, m *Model) {
 			next, _ := m.Update(keyMsg("?"))
 			*m = next.(Model)

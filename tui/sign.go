@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"strings"
@@ -240,6 +241,14 @@ func (s *signScreen) view(w, h int) string {
 	out := []string{st.Title.Render(capitalize(describe(s.req)))}
 	if s.state == signPreparing {
 		out = append(out, "", s.spin.View()+" building the transaction…")
+		return clip(strings.Join(out, "\n"), w, h)
+	}
+	if s.preview == nil && errors.Is(s.err, ErrAlreadyProposed) {
+		out = append(out, "")
+		out = append(out, wrap(st.Warning.Render("! Already proposed: "+errText(s.err)), w, 2)...)
+		out = append(out, "")
+		out = append(out, wrap("Nothing was signed. A second proposal of the same transaction could be executed twice: approve the one on chain from the inbox (enter, then 3) instead.", w, 0)...)
+		out = append(out, "", "press enter to go back")
 		return clip(strings.Join(out, "\n"), w, h)
 	}
 	if s.preview == nil {

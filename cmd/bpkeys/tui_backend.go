@@ -366,6 +366,8 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 		row.Summary = "awaiting " + msigJoinLevels(it.Awaiting)
 		if it.Error != "" {
 			row.Summary = "unreadable: " + it.Error
+		} else {
+			row.Does = b.proposalDoes(ctx, string(it.Proposer), string(it.Name))
 		}
 		v.Proposals = append(v.Proposals, row)
 	}
@@ -376,6 +378,9 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 // Review is `bpkeys msig review`.
 func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.ReviewView, error) {
 	r, err := b.a.readForReview(ctx, b.client, proposer, name)
+	if errors.Is(err, proposals.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", tui.ErrProposalGone, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -393,6 +398,9 @@ func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.Re
 	walk = func(lp proposals.LevelProgress, weight uint16, depth int) {
 		v.Levels = append(v.Levels, tui.ApprovalLevel{Depth: depth, Level: lp.Level, Weight: weight, Threshold: lp.Threshold, Have: lp.Weight,
 			Satisfied: lp.Satisfied, Approved: lp.Approved, Requested: lp.Requested})
+		if lp.Approved || lp.Requested {
+			return // as msig review: an approval (or its request) stands for the level
+		}
 		for _, c := range lp.Accounts {
 			walk(c.LevelProgress, c.Weight, depth+1)
 		}

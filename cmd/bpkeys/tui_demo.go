@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
 	"github.com/bpkeys/bpkeys/devchain/demokeys"
@@ -50,4 +52,22 @@ func (b *tuiBackend) demoDevices() []tui.DeviceView {
 		dk.Holder = e.Holder
 	}
 	return []tui.DeviceView{{Scheme: "demo", Name: "demo device (in memory, DEMO ONLY)", Keys: []tui.DeviceKey{dk}}}
+}
+
+// proposalDoes says in one line what a proposal does, for the inbox: its
+// first action in words and how many more. A proposal that cannot be read
+// says so (the review shows why).
+func (b *tuiBackend) proposalDoes(ctx context.Context, proposer, name string) string {
+	r, err := b.a.readForReview(ctx, b.client, proposer, name)
+	if err != nil {
+		return "cannot be read: " + oneLine(err)
+	}
+	if len(r.Actions) == 0 {
+		return "no actions"
+	}
+	s := r.Actions[0].Summary
+	if n := len(r.Actions) - 1; n > 0 {
+		s += fmt.Sprintf(" (and %d more action%s)", n, plural(n))
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,9 @@ func TestDemoTourWorksAsWritten(t *testing.T) {
 		t.Fatalf("inbox %+v, %v", inbox, err)
 	}
 	row := inbox.Proposals[0]
+	if !strings.Contains(row.Does, "rotate") || !strings.Contains(row.Summary, "awaiting") {
+		t.Errorf("the inbox does not say what the proposal does: %+v", row)
+	}
 	for range 2 {
 		rv, err := b.Review(ctx, row.Proposer, row.Name)
 		if err != nil {
@@ -91,7 +95,26 @@ func TestDemoTourWorksAsWritten(t *testing.T) {
 		}
 		sign(tui.SignRequest{Kind: tui.SignApprove, Proposer: row.Proposer, Proposal: row.Name, Hash: rv.Hash})
 	}
+	rv, err := b.Review(ctx, row.Proposer, row.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := 0
+	for _, l := range rv.Levels {
+		if l.Approved {
+			approved++
+		}
+		if l.Depth > 1 {
+			t.Errorf("the approvals pane descends below an approved or requested level: %+v", l)
+		}
+	}
+	if approved != 2 {
+		t.Errorf("%d levels approved: %+v", approved, rv.Levels)
+	}
 	sign(tui.SignRequest{Kind: tui.SignExec, Proposer: row.Proposer, Proposal: row.Name})
+	if _, err := b.Review(ctx, row.Proposer, row.Name); !errors.Is(err, tui.ErrProposalGone) {
+		t.Errorf("review after execution: %v, want ErrProposalGone", err)
+	}
 	tree, err := b.Tree(ctx, demokeys.ProducerAccount)
 	if err != nil {
 		t.Fatal(err)

@@ -508,7 +508,7 @@ func (b *tuiBackend) preparePlan(ctx context.Context, req tui.SignRequest, avail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	extra := []string{"proposal " + string(built.Proposer) + "/" + string(built.Name) + " of: " + strings.Join(p.Diff, "; "),
+	extra := []string{"proposal " + string(built.Proposer) + "/" + string(built.Name) + " of:\n" + strings.Join(p.Diff, "\n"),
 		"requested " + msigJoinLevels(built.Requested), "proposal hash " + built.Hash.String()}
 	notes := func() []string {
 		return []string{fmt.Sprintf("proposed as %s/%s; approvals requested from %s (enter, then 3 opens the inbox)", built.Proposer, built.Name, msigJoinLevels(built.Requested))}
