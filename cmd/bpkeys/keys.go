@@ -174,8 +174,8 @@ func printInventory(a *app, l keyListing) {
 				details[key] = v
 			}
 		}
-		if det := joinDetails(details); det != "" {
-			a.out("  %s", det)
+		for _, l := range wordLines(joinDetails(details), 76) {
+			a.out("  %s", l)
 		}
 		if m := d.Details["module"]; m != "" {
 			a.out("  module %s", m)
@@ -192,7 +192,15 @@ func printInventory(a *app, l keyListing) {
 					details[key] = v
 				}
 			}
-			a.out("  %-8s %s  %s  %s", k.Label, k.PublicKey.Curve, signText(k), joinDetails(details))
+			lines := wordLines(joinDetails(details), 50)
+			first := ""
+			if len(lines) > 0 {
+				first, lines = lines[0], lines[1:]
+			}
+			a.out("  %-8s %s  %s  %s", k.Label, k.PublicKey.Curve, signText(k), first)
+			for _, l := range lines {
+				a.out("           %s", l)
+			}
 			a.out("           %s", k.PublicKey)
 			a.out("           %s", k.Ref)
 		}
@@ -397,4 +405,26 @@ func (a *app) signBlind(ctx context.Context, key devices.Key, digest [32]byte) (
 		return signer.Signature{}, err
 	}
 	return g.SignDigest(ctx, b, key)
+}
+
+// wordLines breaks text between words into lines of at most w columns
+// where it can; a word is never split (a longer one has a line of its own).
+func wordLines(text string, w int) []string {
+	var out []string
+	cur := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = word
+		case len(cur)+1+len(word) <= w:
+			cur += " " + word
+		default:
+			out = append(out, cur)
+			cur = word
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
 }
