@@ -97,12 +97,20 @@ func permsLabel(t *team.Team) permissions.LabelFunc {
 }
 
 func newPermsShowCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "show ACCOUNT",
 		Short: "The permission tree: thresholds, weights, holders and devices, linked actions, and who can do what",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			switch format {
+			case "text", "mermaid", "dot":
+			case "json":
+				a.json = true
+			default:
+				return usageErr("--format %q: expected text, json, mermaid or dot", format)
+			}
 			t, err := a.permsTeam()
 			if err != nil {
 				return err
@@ -124,6 +132,9 @@ func newPermsShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			findings := policies.BuiltIn(w, acct.Name, t)
+			if format == "mermaid" || format == "dot" {
+				return a.permsDiagram(treeView(acct, w, t, nil), format)
+			}
 			if a.json {
 				return a.printJSON(struct {
 					Account  *permissions.Account `json:"account"`
@@ -164,6 +175,8 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "text, json (as --json), or the tree as a diagram: mermaid (GitHub renders it) or dot (Graphviz)")
+	return cmd
 }
 
 func nonNil(fs []policies.Finding) []policies.Finding {

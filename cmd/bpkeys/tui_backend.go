@@ -190,40 +190,7 @@ func (b *tuiBackend) Tree(ctx context.Context, account string) (*tui.TreeView, e
 		return nil, err
 	}
 	conn, _ := b.connected(ctx)
-	v := &tui.TreeView{Account: acct.Name, LinksUnknown: acct.LinksUnknown}
-	for _, p := range acct.Permissions {
-		n := tui.PermNode{Name: p.Name, Parent: p.Parent, Depth: acct.Depth(p.Name), Threshold: p.Auth.Threshold}
-		for _, k := range p.Auth.Keys {
-			kn := tui.KeyNode{Key: k.String(), Weight: k.Weight}
-			if k.Unsupported == "" {
-				if e, ok := b.team.Key(k.Key); ok {
-					kn.Holder, kn.Device, kn.Hardware = e.Holder, e.DeviceName(), e.Hardware
-				}
-				if d, ok := conn[k.Key]; ok {
-					kn.Connected = true
-					if kn.Device == "" {
-						kn.Device = d
-					}
-				}
-			}
-			n.Keys = append(n.Keys, kn)
-		}
-		for _, l := range p.Auth.Accounts {
-			n.Accounts = append(n.Accounts, tui.LevelNode{Level: l.Permission.String(), Weight: l.Weight})
-		}
-		for _, wt := range p.Auth.Waits {
-			n.Waits = append(n.Waits, tui.WaitNode{Seconds: wt.WaitSec, Weight: wt.Weight})
-		}
-		for _, l := range p.Links {
-			n.Links = append(n.Links, l.String())
-		}
-		v.Perms = append(v.Perms, n)
-	}
-	for _, l := range acct.AnyLinks {
-		v.AnyLinks = append(v.AnyLinks, l.String())
-	}
-	v.Findings = tuiFindings(policies.BuiltIn(w, acct.Name, b.team))
-	return v, nil
+	return treeView(acct, w, b.team, conn), nil
 }
 
 func tuiFindings(fs []permissions.Finding) []tui.Finding {
