@@ -175,6 +175,17 @@ func goldenCases() []goldenCase {
 				t.Fatalf("a summary cut by the terminal was confirmed (state %v):\n%s", s.state, v)
 			}
 		}},
+		{name: "sign_review_narrow", sizes: [][2]int{{60, 24}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
+			// the chain id does not fit 60 columns: shortened visibly, so the
+			// summary is not whole and cannot be confirmed
+			s := top(m).(*signScreen)
+			v := m.View()
+			whole := strings.Contains(ansi.Strip(v), chainID)
+			press(s, "enter")
+			if !whole && (!s.cut || s.state != signReview) {
+				t.Fatalf("a summary with a shortened hash was confirmed (cut %v, state %v):\n%s", s.cut, s.state, v)
+			}
+		}},
 		{name: "sign_pin", sizes: std, build: sign(SignApprove), after: func(_ *testing.T, m *Model) { press(top(m), "enter", "1", "2", "3", "4", "5", "6") }},
 		{name: "sign_touch", sizes: std, build: sign(SignApprove), after: func(_ *testing.T, m *Model) {
 			press(top(m), "enter", "1", "2", "3", "4", "5", "6", "enter")

@@ -258,17 +258,23 @@ func (s *signScreen) view(w, h int) string {
 		return clip(strings.Join(out, "\n"), w, h)
 	}
 	p := s.preview
+	narrow := 0 // the width a value shortened to fit would need
+	wrapW := func(line string, w, indent int) []string {
+		l, n := wrapFit(line, w, indent)
+		narrow = max(narrow, n)
+		return l
+	}
 	var what []string
 	what = append(what, "", st.Title.Render("What will be signed"))
-	what = append(what, wrap("  chain       "+p.ChainID, w, 14)...)
-	what = append(what, wrap("  digest      "+p.Digest, w, 14)...)
+	what = append(what, wrapW("  chain       "+p.ChainID, w, 14)...)
+	what = append(what, wrapW("  digest      "+p.Digest, w, 14)...)
 	what = append(what, "  expires     "+stamp(p.Expiration))
 	for i, a := range p.Actions {
 		label := "  actions     "
 		if i > 0 {
 			label = "              "
 		}
-		what = append(what, wrap(label+a, w, 14)...)
+		what = append(what, wrapW(label+a, w, 14)...)
 	}
 	for i, sg := range p.Signers {
 		label := "  signed by   "
@@ -286,7 +292,7 @@ func (s *signScreen) view(w, h int) string {
 		if len(tags) > 0 {
 			line += st.Subtle.Render("  (" + strings.Join(tags, ", ") + ")")
 		}
-		what = append(what, wrap(line, w, 14)...)
+		what = append(what, wrapW(line, w, 14)...)
 	}
 	var tail []string
 	switch s.state {
@@ -322,6 +328,12 @@ func (s *signScreen) view(w, h int) string {
 	// keep the prompt and the result visible: trim the summary first
 	room := h - len(out) - len(tail)
 	s.cut = false
+	if s.state == signReview && narrow > 0 {
+		// A key or hash shortened to fit is not the whole summary either.
+		s.cut = true
+		tail = []string{"", st.Error.Render(fmt.Sprintf("The summary does not fit: make the terminal %d columns wide to see it all and sign (esc to cancel).", narrow))}
+		room = h - len(out) - len(tail)
+	}
 	if room < len(what) {
 		if s.state == signReview {
 			// A summary that does not fit cannot be confirmed.

@@ -319,7 +319,7 @@ func (s *treeScreen) view(w, h int) string {
 		lines = append(lines, fitLine(s.rowLine(r, i == s.cur, treeW), treeW))
 	}
 	det, need := s.details(detW)
-	if wide && need > detW && need <= w/2 {
+	if wide && need > detW && need <= w-50 { // the tree keeps 49 columns
 		// a key shown whole beats a wider tree: the tree shortens its keys
 		detW = need
 		treeW = w - detW - 1

@@ -1,16 +1,19 @@
 package tui
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
 // Screens show keys, signatures, hashes and account names that an operator
-// copies off the terminal, so wrapping never splits or alters a word: a
-// word that does not fit moves to a line of its own, and one longer than
-// the whole width is shortened visibly in the middle (head…tail), never
-// cut silently. Screens that may shorten say how to see the value whole.
+// copies off the terminal, so wrapping never splits or alters one: a word
+// that does not fit moves to a line of its own, and a key, signature or
+// hash longer than the whole width is shortened visibly in the middle
+// (head…tail), never cut silently; screens that may shorten say how to see
+// it whole. Any other word longer than the width (a JSON blob in a signing
+// summary) is split across lines, so that all of it is shown.
 
 // wrap word-wraps s to w columns, indenting continuation lines by indent
 // spaces. Words are never split; see wrapFit.
@@ -91,6 +94,17 @@ func wrapPara(s string, w, first, indent int) ([]string, int) {
 			}
 			out = append(out, t)
 			cur, curW, fresh, broken = strings.Repeat(" ", indent), indent, true, true
+		case !atomic(t):
+			// not a value anyone copies: show all of it, split
+			if strings.TrimSpace(ansi.Strip(cur)) != "" {
+				out = append(out, cur)
+				cur, curW = strings.Repeat(" ", indent), indent
+			}
+			room := max(1, w-curW)
+			for i := 0; i < tw; i += room {
+				out = append(out, cur+ansi.Cut(t, i, min(tw, i+room)))
+			}
+			cur, curW, fresh, broken = strings.Repeat(" ", indent), indent, true, true
 		default:
 			room := w - curW
 			if room < 12 {
@@ -125,4 +139,15 @@ func shorten(t string, w int) string {
 	tail := min(6, (w-1)/3)
 	head := w - 1 - tail
 	return ansi.Truncate(t, head, "") + "…" + ansi.TruncateLeft(t, tw-tail, "")
+}
+
+// copyValueRE matches what an operator copies and must never see split: public
+// keys and signatures (PUB_K1_..., SIG_R1_..., legacy EOS...), hashes and
+// ids (16 hex digits or more), and account names and levels.
+var copyValueRE = regexp.MustCompile(`^(?:(?:PUB|SIG|PVT)_[A-Z0-9]{2}_[0-9A-Za-z]+|EOS[0-9A-Za-z]{40,}|[0-9a-fA-F]{16,}|[a-z1-5.]{1,13}(?:@[a-z1-5.]{1,13})?)$`)
+
+// atomic reports whether a word is such a value, ignoring the punctuation
+// around it.
+func atomic(t string) bool {
+	return copyValueRE.MatchString(strings.Trim(ansi.Strip(t), "()[]{},.;:'\"…"))
 }
