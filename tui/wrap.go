@@ -100,7 +100,10 @@ func wrapPara(s string, w, first, indent int) ([]string, int) {
 				out = append(out, cur)
 				cur, curW = strings.Repeat(" ", indent), indent
 			}
-			room := max(1, w-curW)
+			if w-curW < 1 {
+				cur, curW = "", 0
+			}
+			room := w - curW
 			for i := 0; i < tw; i += room {
 				out = append(out, cur+ansi.Cut(t, i, min(tw, i+room)))
 			}

@@ -113,7 +113,7 @@ func FuzzWrap(f *testing.F) {
 	f.Add("  key "+keyRotate, 40, 4)
 	f.Add("x  y\n z", 5, 2)
 	f.Fuzz(func(t *testing.T, s string, w, indent int) {
-		if w < 1 || w > 300 || indent < 0 || indent > 300 || !printable(s) {
+		if w < 2 || w > 300 || indent < 0 || indent > 300 || !printable(s) {
 			return
 		}
 		lines, _ := wrapFit(s, w, indent)
