@@ -175,6 +175,13 @@ func goldenCases() []goldenCase {
 				t.Fatalf("a summary cut by the terminal was confirmed (state %v):\n%s", s.state, v)
 			}
 		}},
+		{name: "sign_review_scrolled", sizes: [][2]int{{80, 11}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
+			s := top(m).(*signScreen)
+			for range 10 {
+				m.View()
+				press(s, "j")
+			}
+		}},
 		{name: "sign_review_narrow", sizes: [][2]int{{60, 24}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
 			// the chain id does not fit 60 columns: shortened visibly, so the
 			// summary is not whole and cannot be confirmed

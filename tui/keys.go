@@ -82,6 +82,9 @@ type ProducerKeys struct {
 // SignKeys are the signing flow's keys.
 type SignKeys struct {
 	Confirm, Cancel key.Binding
+	// Up and Down scroll a summary taller than the terminal: it can be
+	// confirmed once every line of it has been shown.
+	Up, Down key.Binding
 }
 
 // KeyMap holds every screen's keys.
@@ -138,6 +141,8 @@ func DefaultKeyMap() KeyMap {
 		Sign: SignKeys{
 			Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm / submit")),
 			Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel (before the device is asked)")),
+			Up:      key.NewBinding(key.WithKeys("up", "k", "pgup"), key.WithHelp("↑/k", "scroll the summary up")),
+			Down:    key.NewBinding(key.WithKeys("down", "j", "pgdown", " "), key.WithHelp("↓/j", "read the rest of the summary")),
 		},
 	}
 }

@@ -53,7 +53,10 @@ type signScreen struct {
 	result  *SignResult
 	err     error
 	started bool // Sign was called: never twice
-	cut     bool // the last view could not show the whole summary
+	cut     bool // the summary has not been shown whole yet
+	// scroll is the first summary line shown; seen is how many lines of
+	// it have been on screen (a tall summary is read by scrolling).
+	scroll, seen int
 }
 
 func newSign(c common, req SignRequest) *signScreen {
@@ -76,7 +79,7 @@ func (s *signScreen) capturing() bool { return s.state == signPIN || s.state == 
 
 func (s *signScreen) help() []key.Binding {
 	k := s.keys.Sign
-	return []key.Binding{k.Confirm, k.Cancel}
+	return []key.Binding{k.Confirm, k.Cancel, k.Down, k.Up}
 }
 
 func (s *signScreen) shortHelp() []key.Binding {
@@ -88,6 +91,9 @@ func (s *signScreen) shortHelp() []key.Binding {
 		c := k.Confirm
 		c.SetHelp("enter", "back")
 		return []key.Binding{c}
+	}
+	if s.cut {
+		return []key.Binding{k.Down, k.Up, k.Cancel}
 	}
 	return []key.Binding{k.Confirm, k.Cancel}
 }
@@ -121,6 +127,7 @@ func (s *signScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.preview, s.state = msg.preview, signReview
+		s.scroll, s.seen = 0, 0
 		return nil
 	case signedMsg:
 		s.pins = nil
@@ -158,9 +165,17 @@ func (s *signScreen) key(msg tea.KeyMsg) tea.Cmd {
 			return msgCmd(BackMsg{})
 		}
 	case signReview:
+		switch {
+		case key.Matches(msg, k.Down):
+			s.scroll++ // the view clamps it
+			return nil
+		case key.Matches(msg, k.Up):
+			s.scroll = max(0, s.scroll-1)
+			return nil
+		}
 		if key.Matches(msg, k.Confirm) {
 			if s.cut {
-				return ErrorCmd(fmt.Errorf("the summary of what will be signed does not fit this terminal: make it taller to see all of it, then sign"))
+				return ErrorCmd(fmt.Errorf("the summary of what will be signed has not been shown whole: read it to the end with ↓ (or make the terminal larger), then sign"))
 			}
 			s.pins = make([]string, len(s.preview.Signers))
 			s.pinFor = -1
@@ -335,11 +350,37 @@ func (s *signScreen) view(w, h int) string {
 		room = h - len(out) - len(tail)
 	}
 	if room < len(what) {
+		if s.state == signReview && !s.cut {
+			// A summary taller than the terminal is read by scrolling: it
+			// can be confirmed once every line has been on screen.
+			hint := []string{"", ""}
+			room = h - len(out) - len(tail) - len(hint)
+			if room < 1 {
+				s.cut = true
+				tail = []string{"", st.Error.Render("The summary does not fit: make the terminal taller to see it and sign (esc to cancel).")}
+				room = h - len(out) - len(tail)
+				what = what[:max(0, room)]
+				out = append(append(out, what...), tail...)
+				return clip(strings.Join(out, "\n"), w, h)
+			}
+			total := len(what)
+			s.scroll = min(s.scroll, total-room)
+			what = what[s.scroll : s.scroll+room]
+			s.seen = max(s.seen, s.scroll+room)
+			left := total - s.seen
+			if left > 0 {
+				s.cut = true
+				hint[1] = st.Warning.Render(fmt.Sprintf("↓/j: %d more line%s of the summary to read before it can be signed (esc to cancel)", left, plural(left)))
+				tail = hint
+			} else {
+				hint[1] = st.Subtle.Render(fmt.Sprintf("lines %d-%d of the summary (↑/↓ to scroll); all of it has been shown", s.scroll+1, s.scroll+room))
+				tail = append(hint, tail...)
+			}
+			out = append(append(out, what...), tail...)
+			return clip(strings.Join(out, "\n"), w, h)
+		}
 		if s.state == signReview {
-			// A summary that does not fit cannot be confirmed.
 			s.cut = true
-			tail = []string{"", st.Error.Render("The summary does not fit: make the terminal taller to see it all and sign (esc to cancel).")}
-			room = h - len(out) - len(tail)
 		}
 		what = what[:max(0, room)]
 	}

@@ -82,6 +82,9 @@ func wrapPara(s string, w, first, indent int) ([]string, int) {
 		if !fresh && strings.TrimSpace(ansi.Strip(cur)) != "" {
 			flush()
 		}
+		if t == "" {
+			continue // a space where the line breaks
+		}
 		switch {
 		case curW+tw <= w:
 			cur += t

@@ -97,6 +97,8 @@ func TestWrapLongWordOwnLine(t *testing.T) {
 		{"  key " + keyRotate, len(keyRotate) + 1, 4, []string{"  key", keyRotate}},
 		{"  key " + keyRotate, 40, 4, []string{"  key", "    PUB_R1_6Tg4Yh7Uj1Ik3Ol5Pm8Nb2…Io9PkL"}},
 		{"a b c", 3, 0, []string{"a b", "c"}},
+		// the break falls on a double space: no stray space on the next line
+		{"ab cd  ef", 5, 0, []string{"ab cd", "ef"}},
 		// a multi-line diff keeps its lines and their indentation
 		{"  actions     propose x\n~ owner\n    ~ threshold 2 -> 3", 80, 14, []string{"  actions     propose x", "              ~ owner", "                  ~ threshold 2 -> 3"}},
 		{"", 10, 2, []string{""}},
@@ -196,5 +198,32 @@ func TestScreensNeverSplitValues(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSignTallSummaryScrolls: a summary taller than the terminal cannot be
+// confirmed until every line of it has been on screen; scrolled to the end,
+// it can.
+func TestSignTallSummaryScrolls(t *testing.T) {
+	fb := &fakeBackend{}
+	m := sized(withScreens(t, fb, func(m *Model) []screen {
+		return []screen{newSign(m.common(), SignRequest{Kind: SignApprove, Proposer: "alice", Proposal: "rotkey"})}
+	}), 80, 11)
+	s := m.stack[len(m.stack)-1].(*signScreen)
+	m.View()
+	press(s, "enter")
+	if s.state != signReview || !s.cut {
+		t.Fatalf("confirmed before the summary was read: state %v", s.state)
+	}
+	for i := 0; i < 20 && s.cut; i++ {
+		press(s, "j")
+		m.View()
+	}
+	if s.cut {
+		t.Fatalf("scrolled to the end, still not confirmable:\n%s", m.View())
+	}
+	press(s, "enter")
+	if s.state != signPIN {
+		t.Fatalf("state %v after reading it all and enter", s.state)
 	}
 }
