@@ -241,6 +241,9 @@ func (s *producerScreen) view(w, h int) string {
 		kv("last claim", stamp(d.LastClaim))
 		next := stamp(d.NextClaim)
 		if d.ClaimNow {
+			if stamp(d.LastClaim) == "never" {
+				next = "" // not a day after 1970
+			}
 			next += "  " + st.OK.Render("(allowed now)")
 		} else if !d.HeadTime.IsZero() {
 			next += st.Subtle.Render("  (in " + age(d.NextClaim.Sub(d.HeadTime)) + ")")

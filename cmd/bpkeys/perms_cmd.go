@@ -123,7 +123,7 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var holderOf permissions.HolderFunc
+			holderOf := keyPlaces(w, acct.Name)
 			if t != nil {
 				holderOf = t.Holder
 			}
@@ -148,7 +148,7 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			a.out("")
 			a.out("Who can do what (minimal sets of holders; any permission above the linked one works too):")
 			if t == nil {
-				a.out("  (no team file: a key held by nobody known reads \"unheld PUB_...\"; --team team.yaml, or team: in the config, names who holds each key)")
+				a.out("  (no team file: keys are named by where they sit on chain; --team team.yaml, or team: in the config, names who holds each)")
 			}
 			for _, cpb := range powers.Capabilities {
 				a.out("  %s (%s): %s", cpb.Name, cpb.Permission, permissions.SetsText(cpb.Sets, cpb.Truncated))

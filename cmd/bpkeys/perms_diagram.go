@@ -60,3 +60,35 @@ func (a *app) permsDiagram(v *tui.TreeView, format string) error {
 	_, err := io.WriteString(a.stdout, "```mermaid\n"+tui.Mermaid(v)+"```\n")
 	return err
 }
+
+// keyPlaces names keys without a team file by where they sit on chain, so
+// that "who can do what" reads {alice's key + bob's key} rather than a wall
+// of keys: a key of another account is that account's key, a key of the
+// account shown is its permission's key.
+func keyPlaces(w *permissions.World, account string) permissions.HolderFunc {
+	place := map[signer.PublicKey]string{}
+	names := w.Names()
+	// the account's own permissions first, then the others in name order
+	for _, n := range append([]string{account}, names...) {
+		a := w.Account(n)
+		if a == nil {
+			continue
+		}
+		for _, p := range a.Permissions {
+			for _, k := range p.Auth.Keys {
+				if _, ok := place[k.Key]; ok || k.Unsupported != "" {
+					continue
+				}
+				if n == account {
+					place[k.Key] = "the " + p.Name + " key"
+				} else {
+					place[k.Key] = n + "'s key"
+				}
+			}
+		}
+	}
+	return func(k signer.PublicKey) (string, bool) {
+		p, ok := place[k]
+		return p, ok
+	}
+}

@@ -76,7 +76,11 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			case info.Activation.NotActivated():
 				a.out("next claim:      %s", info.Activation.Explain())
 			case info.ClaimAllowedNow:
-				a.out("next claim:      allowed now (since %s)", fmtTime(info.NextClaim))
+				since := "since " + fmtTime(info.NextClaim)
+				if fmtTime(r.LastClaimTime) == "never" {
+					since = "never claimed"
+				}
+				a.out("next claim:      allowed now (%s)", since)
 			default:
 				a.out("next claim:      %s (in %s)", fmtTime(info.NextClaim), info.NextClaim.Sub(info.HeadBlockTime).Round(time.Second))
 			}

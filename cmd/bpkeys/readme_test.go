@@ -103,8 +103,11 @@ func TestREADMETour(t *testing.T) {
 		if got != want {
 			t.Errorf("README:%d: %s\nexit %d, the README says %d\nstdout:\n%s\nstderr:\n%s", nums[i], cmdline, got, want, stdout.String(), stderr.String())
 		}
-		if words[1] == "perms" && words[2] == "show" && !strings.Contains(stdout.String(), "--team team.yaml") {
-			t.Errorf("README:%d: perms show without a team file gives no hint of --team:\n%s", nums[i], stdout.String())
+		if words[1] == "perms" && words[2] == "show" {
+			// without a team file: a hint, and keys named by where they sit
+			if out := stdout.String(); !strings.Contains(out, "--team team.yaml") || !strings.Contains(out, "{alice's key + bob's key}") || strings.Contains(out, "unheld PUB_") {
+				t.Errorf("README:%d: perms show without a team file:\n%s", nums[i], out)
+			}
 		}
 		if want == exitOK && stdout.Len() == 0 {
 			t.Errorf("README:%d: %s printed nothing", nums[i], cmdline)
