@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -106,21 +105,8 @@ func exitCode(ctx context.Context, err error) int {
 		return exitRefused // endpoints disagree about what would be signed
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case isUsage(err):
-		return exitUsage
 	}
 	return exitFailed
-}
-
-// isUsage recognises cobra's own argument and flag errors.
-func isUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "required flag"} {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // printJSON writes v as indented JSON on stdout.
@@ -173,6 +159,8 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(a.msigCommands()...)
 	root.AddCommand(a.producerCommands()...)
 	root.AddCommand(a.finalizerCommands()...)
+	root.SetOut(a.stdout) // before strictUsage: the completion commands keep it
+	root.SetErr(a.stderr)
 	strictUsage(root)
 	return root
 }

@@ -50,7 +50,7 @@ func (m *tmuxTUI) send(keys ...string) {
 // waitFor polls the pane until every want is on it.
 func (m *tmuxTUI) waitFor(what string, want ...string) string {
 	m.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second) // 2 cores shared with other tests
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for time.Now().Before(deadline) {
@@ -65,7 +65,7 @@ func (m *tmuxTUI) waitFor(what string, want ...string) string {
 		<-tick.C
 	}
 	errOut, _ := os.ReadFile(m.logf)
-	m.t.Fatalf("%s: %q not on screen after 30s:\n%s\nstderr:\n%s", what, want, m.screen(), errOut)
+	m.t.Fatalf("%s: %q not on screen after 90s:\n%s\nstderr:\n%s", what, want, m.screen(), errOut)
 	return ""
 }
 

@@ -11,7 +11,19 @@ import (
 // not understand with exit 2: a mistyped subcommand under a group (cobra
 // only checks the root) gets "did you mean", and a wrong argument count
 // is said in words naming the missing arguments.
+//
+// It replaces matching cobra's error texts: every usage error is an
+// exitError with code 2 from the start (flags through the root's
+// FlagErrorFunc).
 func strictUsage(root *cobra.Command) {
+	// cobra adds these at Execute; added now, they are checked too
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.Run, c.RunE = nil, helpRunE
+		}
+	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.SuggestionsMinimumDistance <= 0 {
@@ -41,6 +53,19 @@ func groupRunE(c *cobra.Command, args []string) error {
 		return c.Help()
 	}
 	return usageErr("%s", unknownCommand(c, args[0]))
+}
+
+// helpRunE is `bpkeys help [COMMAND...]`: an unknown topic is a usage
+// error with the nearest commands, as a mistyped command is.
+func helpRunE(c *cobra.Command, args []string) error {
+	target, rest, _ := c.Root().Find(args)
+	if target == nil {
+		target = c.Root()
+	}
+	if len(rest) > 0 {
+		return usageErr("%s", unknownCommand(target, rest[0]))
+	}
+	return target.Help()
 }
 
 // noUnknownCommand is the Args of a runnable command with subcommands

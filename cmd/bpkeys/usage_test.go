@@ -67,7 +67,7 @@ func TestEveryTypoExitsWithUsage(t *testing.T) {
 		t.Fatalf("only %d commands walked; the tree did not load", n)
 	}
 	// the ones the issue names, transposed letters included
-	for _, args := range [][]string{{"keys", "lsit"}, {"producer", "rotate-kee"}, {"perms", "shwo"}} {
+	for _, args := range [][]string{{"keys", "lsit"}, {"producer", "rotate-kee"}, {"perms", "shwo"}, {"help", "verison"}, {"help", "keys", "lsit"}} {
 		code, _, errOut := runCLI(t, args...)
 		if code != exitUsage || !strings.Contains(errOut, "did you mean") {
 			t.Errorf("bpkeys %s: exit %d, stderr %s", strings.Join(args, " "), code, errOut)
