@@ -42,7 +42,7 @@ func SignTransaction(ctx context.Context, j *Journal, note string, tx *eos.Signe
 	for _, s := range signers {
 		byKey[s.PublicKey()] = s
 	}
-	aps, err := approvals(tx.Transaction)
+	aps, err := Approvals(tx.Transaction)
 	if err != nil {
 		return fmt.Errorf("%w (nothing was signed)", err)
 	}

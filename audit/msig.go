@@ -16,9 +16,10 @@ type Approval struct {
 	Hash     string `json:"hash,omitempty"` // the proposal hash pinned, if any
 }
 
-// approvals decodes the eosio.msig::approve actions of tx from their
-// packed form: what is signed, not what a note says.
-func approvals(tx *eos.Transaction) ([]Approval, error) {
+// Approvals decodes the eosio.msig::approve actions of tx from their
+// packed form: what is signed, not what a note says. Whoever appends an
+// Entry for a transaction records them (Entry.Approvals).
+func Approvals(tx *eos.Transaction) ([]Approval, error) {
 	var out []Approval
 	for _, a := range tx.Actions {
 		if a.Account != "eosio.msig" || a.Name != "approve" {

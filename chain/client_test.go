@@ -402,30 +402,3 @@ func TestOtherReads(t *testing.T) {
 		t.Errorf("is_active not compared: %v", err)
 	}
 }
-
-func TestDevchainIsSeparate(t *testing.T) {
-	f := newFake(t, jungleID)
-	f.answers["/v1/devchain/advance_time"] = []byte(`{"head_block_time":"2026-01-02T00:00:00.000"}`)
-	f.answers["/v1/devchain/health"] = []byte(`{}`)
-	c := newClient(t, "", nil, f.URL)
-	ctx := context.Background()
-	if _, err := c.GetAccount(ctx, "teamgreymass"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.NewTransaction(ctx, claimActions(), 0); err != nil {
-		t.Fatal(err)
-	}
-	if f.count("/v1/devchain/advance_time")+f.count("/v1/devchain/health") != 0 {
-		t.Fatal("the client called a devchain endpoint on its own")
-	}
-	r, err := c.Devchain().AdvanceTime(ctx, 86401)
-	if err != nil || r.HeadBlockTime.Day() != 2 {
-		t.Fatalf("advance_time: %+v %v", r, err)
-	}
-	if err := c.Devchain().Health(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := newClient(t, "", nil, newFake(t, jungleID).URL).Devchain().Health(ctx); err == nil {
-		t.Error("a node without /v1/devchain/health is not a devchain")
-	}
-}

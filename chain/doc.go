@@ -43,10 +43,4 @@
 // tx_duplicate as success. A transaction is therefore never applied twice
 // and never reported failed when it was applied. A nodeos error on a push
 // is final: it is never retried on another endpoint.
-//
-// # Devchain
-//
-// The /v1/devchain/* endpoints exist only on bpkeys' local chain. The Client
-// never calls them; c.Devchain() returns a separate sub-client, for tests and
-// the demo only.
 package chain

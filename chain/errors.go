@@ -25,8 +25,11 @@ const (
 	CodeIrrelevantAuth     = 3090005 // irrelevant_auth_exception
 	CodeUnknownBlock       = 3100002 // unknown_block_exception
 	CodeAccountQuery       = 3060002 // account_query_exception
-	CodeTableQuery         = 3060003 // table_query_exception (nodeos uses it for unknown tables too)
-	CodeContractTableQuery = 3060004 // contract_table_query_exception
+	CodeTableQuery         = 3060003 // contract_table_query_exception: a table not in the code's ABI (or no ABI)
+	CodeContractTableQuery = 3060004 // contract_query_exception
+	CodePackedTransaction  = 3010010 // packed_transaction_type_exception: an unreadable transaction
+	CodeInvalidHTTPRequest = 3200006 // invalid_http_request: an unreadable request body (HTTP 400)
+	CodeCryptoAPI          = 3230001 // crypto_api_exception (eosio.msig's assert_sha256: "hash mismatch")
 )
 
 // Detail is one entry of a nodeos error's details.
@@ -61,12 +64,20 @@ func (e *APIError) Error() string {
 }
 
 // Message is the most specific human message: the first non-empty detail
-// message, else What.
+// message, else What. For an unreadable request or transaction nodeos's
+// first detail is generic and the cause comes next, so both are given.
 func (e *APIError) Message() string {
+	var msgs []string
 	for _, d := range e.Details {
 		if m := strings.TrimSpace(d.Message); m != "" {
-			return m
+			msgs = append(msgs, m)
 		}
+	}
+	if len(msgs) > 1 && (e.Code == CodeInvalidHTTPRequest || e.Code == CodePackedTransaction) {
+		return msgs[0] + ": " + msgs[1]
+	}
+	if len(msgs) > 0 {
+		return msgs[0]
 	}
 	if e.What != "" {
 		return e.What

@@ -21,6 +21,12 @@ type PushResult struct {
 	// or nodeos refused a re-send as a duplicate. Processed and Trace are
 	// then empty: the transaction was applied once, by the earlier send.
 	AlreadyKnown bool
+	// Duplicate is true when nodeos refused the very first send of this
+	// call as tx_duplicate: the chain had these exact bytes before this
+	// call sent them (an earlier run, or another tool). Only the caller
+	// knows whether that is a re-send of its own intent or a new intent
+	// that did nothing.
+	Duplicate bool
 	// Status is get_transaction_status's state when it confirmed the
 	// transaction (IN_BLOCK, IRREVERSIBLE, LOCALLY_APPLIED).
 	Status string
@@ -177,7 +183,7 @@ func (c *Client) PushPacked(ctx context.Context, p *PackedTransaction) (*PushRes
 			if errors.As(err, &ae) {
 				if ae.Code == CodeTxDuplicate {
 					s.log("%s: %s already has it (tx_duplicate)", op, ep.name)
-					return &PushResult{TransactionID: id, Endpoint: ep.name, AlreadyKnown: true}, nil
+					return &PushResult{TransactionID: id, Endpoint: ep.name, AlreadyKnown: true, Duplicate: !uncertain}, nil
 				}
 				if ae.HTTPStatus != http.StatusNotFound {
 					if uncertain {

@@ -173,17 +173,28 @@ func TestSystemABIMatchesNodeos(t *testing.T) {
 	}
 	for _, s := range ours.Structs {
 		rs := real.StructForName(s.Name)
+		if rs == nil && savannaABI[s.Name] {
+			continue // newer than the recording: see TestSavannaABI
+		}
 		if rs == nil || !reflect.DeepEqual(rs.Fields, s.Fields) || rs.Base != s.Base {
 			t.Errorf("struct %s differs from nodeos: %+v vs %+v", s.Name, s, rs)
 		}
 	}
 	for _, a := range ours.Actions {
-		if ra := real.ActionForName(a.Name); ra == nil || ra.Type != a.Type {
+		ra := real.ActionForName(a.Name)
+		if ra == nil && savannaABI[string(a.Name)] {
+			continue
+		}
+		if ra == nil || ra.Type != a.Type {
 			t.Errorf("action %s differs", a.Name)
 		}
 	}
 	for _, tb := range ours.Tables {
-		if rt := real.TableForName(tb.Name); rt == nil || rt.Type != tb.Type {
+		rt := real.TableForName(tb.Name)
+		if rt == nil && savannaABI[string(tb.Name)] {
+			continue
+		}
+		if rt == nil || rt.Type != tb.Type {
 			t.Errorf("table %s differs", tb.Name)
 		}
 	}

@@ -175,3 +175,23 @@ func MustEncode(v any) []byte {
 	}
 	return b
 }
+
+// LimitAuthChg is eosio::limitauthchg: from then on every updateauth,
+// deleteauth, linkauth and unlinkauth of Account must carry authorized_by,
+// naming a permission in AllowPerms (when not empty) or not in
+// DisallowPerms. Both empty removes the limit; they may not both be given;
+// AllowPerms must contain owner and DisallowPerms must not.
+type LimitAuthChg struct {
+	Account       eos.AccountName `json:"account"`
+	AllowPerms    []eos.Name      `json:"allow_perms"`
+	DisallowPerms []eos.Name      `json:"disallow_perms"`
+}
+
+// LimitAuthChangeRow is a row of eosio's limitauthchg table (scope eosio,
+// primary key the account).
+type LimitAuthChangeRow struct {
+	Version       uint8           `json:"version"`
+	Account       eos.AccountName `json:"account"`
+	AllowPerms    []eos.Name      `json:"allow_perms"`
+	DisallowPerms []eos.Name      `json:"disallow_perms"`
+}

@@ -240,3 +240,46 @@ func (f *Float64) UnmarshalBinary(d *eos.Decoder) error {
 func (f Float64) MarshalJSON() ([]byte, error) {
 	return json.Marshal(strconv.FormatFloat(float64(f), 'f', 17, 64))
 }
+
+// BlockchainParameters is eosio.system's blockchain_parameters (the base of
+// the global state).
+type BlockchainParameters struct {
+	MaxBlockNetUsage               uint64
+	TargetBlockNetUsagePct         uint32
+	MaxTransactionNetUsage         uint32
+	BasePerTransactionNetUsage     uint32
+	NetUsageLeeway                 uint32
+	ContextFreeDiscountNetUsageNum uint32
+	ContextFreeDiscountNetUsageDen uint32
+	MaxBlockCPUUsage               uint32
+	TargetBlockCPUUsagePct         uint32
+	MaxTransactionCPUUsage         uint32
+	MinTransactionCPUUsage         uint32
+	MaxTransactionLifetime         uint32
+	DeferredTrxExpirationWindow    uint32
+	MaxTransactionDelay            uint32
+	MaxInlineActionSize            uint32
+	MaxInlineActionDepth           uint16
+	MaxAuthorityDepth              uint16
+}
+
+// GlobalState is the row of eosio's "global" table (eosio_global_state).
+// ThreshActivatedStakeTime is zero until 15% of the supply votes; until
+// then eosio::claimrewards fails ("cannot claim rewards until the chain is
+// activated").
+type GlobalState struct {
+	BlockchainParameters
+	MaxRAMSize                 uint64
+	TotalRAMBytesReserved      uint64
+	TotalRAMStake              int64
+	LastProducerScheduleUpdate uint32 // block_timestamp_type
+	LastPervoteBucketFill      eos.TimePoint
+	PervoteBucket              int64
+	PerblockBucket             int64
+	TotalUnpaidBlocks          uint32
+	TotalActivatedStake        int64
+	ThreshActivatedStakeTime   eos.TimePoint
+	LastProducerScheduleSize   uint16
+	TotalProducerVoteWeight    Float64
+	LastNameClose              uint32 // block_timestamp_type
+}

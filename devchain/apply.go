@@ -90,12 +90,8 @@ func (x *applyCtx) run(act *eos.Action, creator, depth int, sender string) error
 	data := []byte(act.HexData)
 	ord := x.trace(act, string(act.Account), creator, creator)
 	ac := &actionCtx{x: x, d: x.d, act: act, data: data, receiver: string(act.Account)}
-	if h := handlers[[2]string{string(act.Account), string(act.Name)}]; h != nil {
-		if err := h(ac); err != nil {
-			return err
-		}
-	} else if a := x.d.accounts[string(act.Account)]; a != nil && a.Contract {
-		return newErr(ErrActionValidate, "the devchain does not implement %s::%s", act.Account, act.Name)
+	if err := x.dispatch(ac); err != nil {
+		return err
 	}
 	for _, r := range ac.notify {
 		x.trace(act, r, ord, creator)
@@ -111,6 +107,31 @@ func (x *applyCtx) run(act *eos.Action, creator, depth int, sender string) error
 		}
 	}
 	return nil
+}
+
+// dispatch runs an action on its contract as a reference contract's
+// CDT-generated apply() would. An account without a contract runs nothing
+// (nodeos executes no code). A contract runs the actions its ABI declares
+// that the devchain models; an action it does not have, or one the
+// devchain does not model, is what the dispatcher's default does: nothing
+// on eosio, eosio_assert_code(false, 1) on any other contract.
+func (x *applyCtx) dispatch(ac *actionCtx) error {
+	code, name := string(ac.act.Account), string(ac.act.Name)
+	a := x.d.accounts[code]
+	if a == nil || !a.Contract {
+		return nil
+	}
+	h := handlers[[2]string{code, name}]
+	if h != nil && x.c.abis[code].hasAction(name) {
+		return h(ac)
+	}
+	if x.c.abis[code].hasAction(name) {
+		x.c.log.Printf("%s::%s is in the contract's ABI but not modelled by the devchain: executed as the contract's dispatcher default", code, name)
+	}
+	if code == "eosio" {
+		return nil
+	}
+	return newErr(ErrAssertCode, "assertion failure with error code: 1")
 }
 
 // trace records an action receipt and returns its ordinal.
@@ -153,8 +174,10 @@ func (x *applyCtx) trace(act *eos.Action, receiver string, creator, closest int)
 // actionJSON decodes action data with the contract's ABI, or gives the hex
 // string when it cannot (as nodeos does for contracts without an ABI).
 func (c *Chain) actionJSON(account, action string, data []byte) json.RawMessage {
-	if js, err := contracts.DecodeActionJSON(eos.AccountName(account), eos.ActionName(action), data); err == nil {
-		return js
+	if ca := c.abis[account]; ca.hasAction(action) {
+		if js, err := ca.abi.DecodeAction(data, eos.ActionName(action)); err == nil {
+			return js
+		}
 	}
 	b, _ := json.Marshal(hex.EncodeToString(data))
 	return b

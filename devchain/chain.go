@@ -59,6 +59,14 @@ type Chain struct {
 	core     eos.Symbol
 	db       *db
 	log      *log.Logger
+	// system is the eosio.system flavour (SystemCurrent or SystemLegacy),
+	// abis the ABIs of the contracts deployed for it.
+	system string
+	abis   map[string]*contractABI
+	// txStatus serves get_transaction_status; statuses are the blocks of
+	// accepted transactions, kept until an hour after they expire.
+	txStatus bool
+	statuses map[[32]byte]trxInclusion
 
 	head   Block
 	blocks []Block // ring of the last 65536 blocks, by num & 0xffff
@@ -96,6 +104,7 @@ func New(g *Genesis, opts Options) (*Chain, error) {
 		log:      log.New(opts.Log, "devchain: ", log.LstdFlags),
 		blocks:   make([]Block, 1<<16),
 		known:    map[[32]byte]time.Time{},
+		statuses: map[[32]byte]trxInclusion{},
 		stop:     make(chan struct{}),
 	}
 	loaded, err := c.loadState(g)
@@ -169,6 +178,11 @@ func (c *Chain) produceLocked(t time.Time) {
 	for id, exp := range c.known {
 		if exp.Before(t) {
 			delete(c.known, id)
+		}
+	}
+	for id, st := range c.statuses {
+		if st.Expiration.Add(time.Hour).Before(t) {
+			delete(c.statuses, id)
 		}
 	}
 	if c.dirty && c.opts.StateDir != "" {
@@ -322,6 +336,13 @@ func (c *Chain) initGenesis(g *Genesis) error {
 	if err != nil {
 		return fmt.Errorf("genesis: %w", err)
 	}
+	if c.system, err = g.systemContract(); err != nil {
+		return fmt.Errorf("genesis: %w", err)
+	}
+	if c.abis, err = loadABIs(c.system); err != nil {
+		return err
+	}
+	c.txStatus = boolOr(g.TransactionStatus, true)
 	if !c.opts.ManualClock {
 		start = c.opts.Now().UTC()
 	}
@@ -332,7 +353,7 @@ func (c *Chain) initGenesis(g *Genesis) error {
 
 	d := c.db
 	for _, s := range systemAccounts {
-		a := &account{Name: s.name, Created: start, Privileged: s.privileged, Contract: s.contract, Perms: map[string]*permission{}, Links: map[linkKey]string{}}
+		a := &account{Name: s.name, Created: start, Privileged: s.privileged, Contract: s.contract && c.abis[s.name] != nil, Perms: map[string]*permission{}, Links: map[linkKey]string{}}
 		var auth authority
 		switch s.name {
 		case "eosio":
@@ -370,7 +391,7 @@ func (c *Chain) initGenesis(g *Genesis) error {
 			}
 			a.Perms[gp.PermName] = &permission{Name: gp.PermName, Parent: gp.Parent, Auth: auth, LastUpdated: start}
 			for _, la := range gp.LinkedActions {
-				a.Links[linkKey{la.Account, la.Action}] = gp.PermName
+				d.setLink(a, linkKey{la.Account, la.Action}, gp.PermName)
 			}
 		}
 		if ga.Balance != "" {
@@ -443,7 +464,10 @@ func (c *Chain) initGenesis(g *Genesis) error {
 		if !lct.IsZero() {
 			row.LastClaimTime = contracts.TimePointOf(lct)
 		}
-		d.setRow(tableID{nEosio, nEosio, nProducers}, nameValue(gp.Owner), nameValue(gp.Owner), contracts.MustEncode(row))
+		d.setRow(producersTable, nameValue(gp.Owner), nameValue(gp.Owner), c.encodeProducer(row))
+		if !d.accounts["eosio.bpay"].Contract {
+			continue
+		}
 		reward := c.asset(100 * pow10(c.core.Precision))
 		if gp.BPayRewards != "" {
 			if gp.BPayRewards == "0" {
@@ -456,8 +480,37 @@ func (c *Chain) initGenesis(g *Genesis) error {
 			d.setRow(tableID{nBPay, nBPay, nRewards}, nameValue(gp.Owner), nBPay, contracts.MustEncode(contracts.RewardsRow{Owner: eos.AccountName(gp.Owner), Quantity: reward}))
 		}
 	}
+	c.setGlobalLocked(start, boolOr(g.Activated, true))
 	d.commit()
 	return nil
+}
+
+// setGlobalLocked writes eosio's global table: blockchain parameters as a
+// fresh chain has them, activated at t or not.
+func (c *Chain) setGlobalLocked(t time.Time, activated bool) {
+	gs := contracts.GlobalState{
+		BlockchainParameters: contracts.BlockchainParameters{
+			MaxBlockNetUsage: 1048576, TargetBlockNetUsagePct: 1000, MaxTransactionNetUsage: 524288, BasePerTransactionNetUsage: 12,
+			NetUsageLeeway: 500, ContextFreeDiscountNetUsageNum: 20, ContextFreeDiscountNetUsageDen: 100, MaxBlockCPUUsage: 200000,
+			TargetBlockCPUUsagePct: 1000, MaxTransactionCPUUsage: 150000, MinTransactionCPUUsage: 100, MaxTransactionLifetime: 3600,
+			DeferredTrxExpirationWindow: 600, MaxTransactionDelay: 3888000, MaxInlineActionSize: 524288, MaxInlineActionDepth: 4, MaxAuthorityDepth: 6,
+		},
+		MaxRAMSize: 64 << 30, LastPervoteBucketFill: contracts.TimePointOf(t),
+	}
+	if activated {
+		gs.TotalActivatedStake = 150_000_000 * 10000
+		gs.ThreshActivatedStakeTime = contracts.TimePointOf(t)
+	}
+	c.db.setRow(globalTable, nGlobal, nEosio, contracts.MustEncode(gs))
+}
+
+// encodeProducer writes a producers row as the system contract does: with
+// producer_authority$ (current) or without it (legacy).
+func (c *Chain) encodeProducer(row contracts.ProducerInfoWithAuthority) []byte {
+	if c.system == SystemLegacy {
+		return contracts.MustEncode(row.ProducerInfo)
+	}
+	return contracts.MustEncode(row)
 }
 
 func pow10(p uint8) int64 {

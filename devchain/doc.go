@@ -13,12 +13,32 @@
 //     waits never count) with nodeos's greedy authority checker;
 //   - native actions newaccount, updateauth, deleteauth, linkauth and
 //     unlinkauth with nodeos's validation, plus the system contract's
-//     authorized_by extension;
+//     authorized_by extension and limitauthchg (its table in eosio scope,
+//     and check_auth_change on every authority change);
 //   - eosio.msig (propose, approve with or without proposal_hash, unapprove,
 //     cancel, exec running the inner actions inline, invalidate) with its
 //     proposal, approvals2, approvals and invals tables and messages;
 //   - eosio.system regproducer, regproducer2, unregprod and claimrewards
-//     (24-hour rule), eosio.bpay::claimrewards, eosio.token transfers.
+//     (24-hour rule, activation), eosio.bpay::claimrewards, eosio.token
+//     transfers;
+//   - Savanna finalizer keys (regfinkey with the proof of possession
+//     verified, actfinkey, delfinkey, switchtosvnn; tables finkeys,
+//     finalizers, finkeyidgen, lastpropfins) and peer keys (regpeerkey,
+//     delpeerkey; table peerkeys), with eos-system-contracts' checks and
+//     messages. ProducerSchedule (and get_producer_schedule) applies the
+//     schedule rule: after the switch, a producer without an active
+//     finalizer key is not scheduled. The devchain has no votes: it
+//     schedules every active producer;
+//   - nodeos's HTTP statuses, error codes and body shapes, checked against
+//     a real Leap 4 node's recorded answers (conformance_test.go), and
+//     get_transaction_status;
+//
+// The contracts serve real ABIs (eosio's is the recorded Jungle 4 system
+// ABI). Genesis "system_contract": "legacy" models an older eosio.system
+// (no regproducer2, limitauthchg, finalizer actions, producer_authority,
+// nor an eosio.bpay contract); "transaction_status": false turns
+// get_transaction_status off (404, as a default nodeos); "activated": false
+// leaves the system contract unactivated.
 //
 // Blocks come every BlockInterval (500 ms); with Options.ManualClock the
 // clock stands still and tests make blocks with ProduceBlocks and move time
@@ -29,8 +49,11 @@
 //	... push transactions to srv.URL ...
 //	c.AdvanceTime(24*time.Hour + time.Second)
 //
-// The devchain refuses what it does not implement (other system actions,
-// context-free actions, secondary indexes) with a clear error rather than
-// pretending. It holds no private keys; the demo's keys live in
-// devchain/demokeys.
+// An action a contract does not dispatch runs as the reference contracts'
+// CDT dispatcher runs it: nothing on eosio, eosio_assert_code 1 (3050004)
+// on any other contract; eosio actions of the ABI that the devchain does
+// not model (voteproducer, buyram, ...) are treated so too, and logged. An
+// account without a contract runs nothing. Context-free actions and
+// secondary indexes are refused with a clear error. It holds no private
+// keys; the demo's keys live in devchain/demokeys.
 package devchain

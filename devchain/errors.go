@@ -3,6 +3,7 @@ package devchain
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Error is a nodeos chain exception: its numeric code, exception name and
@@ -14,8 +15,10 @@ type Error struct {
 	Name     string
 	What     string
 	Messages []string
-	// HTTPStatus is the status nodeos answers with (500 unless set).
-	HTTPStatus int
+	// HTTPStatus is the status nodeos answers with (500 unless set), and
+	// HTTPMessage the body's "message" ("Internal Service Error" unless set).
+	HTTPStatus  int
+	HTTPMessage string
 }
 
 func (e *Error) Error() string {
@@ -43,7 +46,7 @@ var (
 	ErrExpired            = kind(3040005, "expired_tx_exception", "Expired Transaction")
 	ErrExpTooFar          = kind(3040006, "tx_exp_too_far_exception", "Transaction Expiration Too Far")
 	ErrInvalidRefBlock    = kind(3040007, "invalid_ref_block_exception", "Invalid Reference Block")
-	ErrDuplicateTx        = kind(3040008, "tx_duplicate", "Duplicate transaction")
+	ErrDuplicateTx        = withStatus(kind(3040008, "tx_duplicate", "Duplicate transaction"), http.StatusConflict, "Conflict")
 	ErrUnknownCompression = kind(3040014, "unknown_transaction_compression", "Unknown transaction compression")
 	ErrActionValidate     = kind(3050000, "action_validate_exception", "Action validate exception")
 	ErrAccountExists      = kind(3050001, "account_name_exists_exception", "Account name already exists")
@@ -58,7 +61,10 @@ var (
 	ErrInvalidPermission  = kind(3090007, "invalid_permission", "Invalid Permission")
 	ErrUnlinkable         = kind(3090008, "unlinkable_min_permission_action", "The action is not allowed to be linked with minimum permission")
 	ErrInvalidParent      = kind(3090009, "invalid_parent_permission", "The parent permission is invalid")
-	ErrUnknownBlock       = kind(3100002, "unknown_block_exception", "Unknown block")
+	ErrUnknownBlock       = withStatus(kind(3100002, "unknown_block_exception", "Unknown block"), http.StatusBadRequest, "Unknown Block")
+	ErrPackedTransaction  = kind(3010010, "packed_transaction_type_exception", "Invalid packed transaction")
+	ErrAssertCode         = kind(3050004, "eosio_assert_code_exception", "eosio_assert_code assertion failure")
+	ErrInvalidHTTPRequest = withStatus(kind(3200006, "invalid_http_request", "invalid http request"), http.StatusBadRequest, "Invalid Request")
 	ErrUnpack             = kind(3015013, "unpack_exception", "Unpack data exception")
 	ErrAbiNotFound        = kind(3015001, "abi_not_found_exception", "No ABI found")
 	ErrCryptoAPI          = kind(3230001, "crypto_api_exception", "Crypto API Exception")
@@ -68,9 +74,22 @@ var (
 
 func kind(code int64, name, what string) *Error { return &Error{Code: code, Name: name, What: what} }
 
+func withStatus(e *Error, status int, msg string) *Error {
+	e.HTTPStatus, e.HTTPMessage = status, msg
+	return e
+}
+
+// invalidRequest is nodeos's answer to a body it cannot read (http_plugin's
+// parse_params): 400 invalid_http_request.
+func invalidRequest(cause string) *Error {
+	e := newErr(ErrInvalidHTTPRequest, "Unable to parse valid input from POST body")
+	e.Messages = append(e.Messages, cause)
+	return e
+}
+
 // newErr makes an exception of kind k with a formatted detail message.
 func newErr(k *Error, format string, args ...any) *Error {
-	return &Error{Code: k.Code, Name: k.Name, What: k.What, Messages: []string{fmt.Sprintf(format, args...)}, HTTPStatus: k.HTTPStatus}
+	return &Error{Code: k.Code, Name: k.Name, What: k.What, Messages: []string{fmt.Sprintf(format, args...)}, HTTPStatus: k.HTTPStatus, HTTPMessage: k.HTTPMessage}
 }
 
 // assertErr is what a contract's check(false, msg) produces.

@@ -27,9 +27,21 @@ type Genesis struct {
 	// clock; with a real clock the chain follows the wall clock.
 	Time string `json:"time,omitempty"`
 	// CoreSymbol is "precision,CODE"; empty means "4,EOS".
-	CoreSymbol string            `json:"core_symbol,omitempty"`
-	Accounts   []GenesisAccount  `json:"accounts"`
-	Producers  []GenesisProducer `json:"producers,omitempty"`
+	CoreSymbol string `json:"core_symbol,omitempty"`
+	// SystemContract is the eosio.system modelled: "" or "current" (the
+	// recorded Jungle 4 ABI: regproducer2, eosio.bpay, limitauthchg), or
+	// "legacy" (an older eosio.system without them; see SystemLegacy).
+	SystemContract string `json:"system_contract,omitempty"`
+	// TransactionStatus serves get_transaction_status (default true); false
+	// answers it 404 "Unknown Endpoint", as a nodeos run without
+	// --transaction-finality-status-max-storage-size-gb does.
+	TransactionStatus *bool `json:"transaction_status,omitempty"`
+	// Activated marks the system contract as activated (15% of the supply
+	// voting): thresh_activated_stake_time in eosio's global table. Default
+	// true; false makes eosio::claimrewards fail as on a new chain.
+	Activated *bool             `json:"activated,omitempty"`
+	Accounts  []GenesisAccount  `json:"accounts"`
+	Producers []GenesisProducer `json:"producers,omitempty"`
 }
 
 // GenesisAccount is one account of the genesis.
@@ -149,6 +161,23 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("time %q: expected YYYY-MM-DDTHH:MM:SS.sss (UTC)", s)
+}
+
+func (g *Genesis) systemContract() (string, error) {
+	switch g.SystemContract {
+	case "", SystemCurrent:
+		return SystemCurrent, nil
+	case SystemLegacy:
+		return SystemLegacy, nil
+	}
+	return "", fmt.Errorf("system_contract %q: expected %q or %q", g.SystemContract, SystemCurrent, SystemLegacy)
+}
+
+func boolOr(b *bool, def bool) bool {
+	if b == nil {
+		return def
+	}
+	return *b
 }
 
 func (g *Genesis) coreSymbol() (eos.Symbol, error) {

@@ -1,6 +1,7 @@
 package devchain
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -55,20 +56,17 @@ func (c *Chain) Handler() http.Handler {
 	route("/v1/chain/get_table_by_scope", c.httpGetTableByScope)
 	route("/v1/chain/get_required_keys", c.httpGetRequiredKeys)
 	route("/v1/chain/get_producers", c.httpGetProducers)
+	route("/v1/chain/get_producer_schedule", c.httpGetProducerSchedule)
 	route("/v1/chain/get_currency_balance", c.httpGetCurrencyBalance)
 	route("/v1/chain/get_block", c.httpGetBlock)
+	route("/v1/chain/get_transaction_status", c.httpGetTransactionStatus)
 	route("/v1/chain/push_transaction", c.httpPush)
 	route("/v1/chain/send_transaction", c.httpPush)
 	route("/v1/devchain/advance_time", c.httpAdvanceTime)
 	mux.HandleFunc("/v1/devchain/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "chain_id": c.chainID.String(), "head_block_num": c.Head().Num})
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]any{
-			"code": 404, "message": "Not Found",
-			"error": map[string]any{"code": 0, "name": "exception", "what": "unspecified", "details": []map[string]any{{"message": "Unknown Endpoint", "file": "http_plugin.cpp", "line_number": 0, "method": "handle_http_request"}}},
-		})
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, unknownEndpoint()) })
 	return mux
 }
 
@@ -120,9 +118,9 @@ func writeError(w http.ResponseWriter, err error) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	msg := "Internal Service Error"
-	if status == http.StatusBadRequest {
-		msg = e.What
+	msg := e.HTTPMessage
+	if msg == "" {
+		msg = "Internal Service Error"
 	}
 	body := errorBody{Code: status, Message: msg, Error: errorInfo{Code: e.Code, Name: e.Name, What: e.What, Details: []errorDetail{}}}
 	for _, m := range e.Messages {
@@ -136,7 +134,7 @@ func parseBody(body []byte, v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return &Error{Code: 3200006, Name: "invalid_http_request", What: "invalid http request", Messages: []string{"Unable to parse valid input from POST body: " + err.Error()}, HTTPStatus: http.StatusBadRequest}
+		return invalidRequest(err.Error())
 	}
 	return nil
 }
@@ -159,8 +157,8 @@ type Info struct {
 	ForkDBHeadBlockNum       uint32 `json:"fork_db_head_block_num"`
 	ForkDBHeadBlockID        string `json:"fork_db_head_block_id"`
 	ServerFullVersionString  string `json:"server_full_version_string"`
-	TotalCPUWeight           string `json:"total_cpu_weight"`
-	TotalNetWeight           string `json:"total_net_weight"`
+	TotalCPUWeight           fcInt  `json:"total_cpu_weight"`
+	TotalNetWeight           fcInt  `json:"total_net_weight"`
 	EarliestAvailableBlock   uint32 `json:"earliest_available_block_num"`
 	LastIrreversibleTime     string `json:"last_irreversible_block_time"`
 }
@@ -174,7 +172,7 @@ func (c *Chain) getInfo() Info {
 		LastIrreversibleBlockID: id, HeadBlockID: id, HeadBlockTime: t, HeadBlockProducer: "eosio",
 		VirtualBlockCPULimit: 200000000, VirtualBlockNetLimit: 1048576000, BlockCPULimit: 200000, BlockNetLimit: 1048576,
 		ServerVersionString: ServerVersion, ForkDBHeadBlockNum: h.Num, ForkDBHeadBlockID: id,
-		ServerFullVersionString: ServerVersion, TotalCPUWeight: "0", TotalNetWeight: "0", EarliestAvailableBlock: 1, LastIrreversibleTime: t,
+		ServerFullVersionString: ServerVersion, TotalCPUWeight: 0, TotalNetWeight: 0, EarliestAvailableBlock: 1, LastIrreversibleTime: t,
 	}
 }
 
@@ -194,7 +192,7 @@ func (c *Chain) httpAdvanceTime(body []byte) (any, error) {
 		return nil, err
 	}
 	if req.Seconds < 0 {
-		return nil, &Error{Code: 3200006, Name: "invalid_http_request", What: "invalid http request", Messages: []string{"seconds must not be negative"}, HTTPStatus: http.StatusBadRequest}
+		return nil, invalidRequest("seconds must not be negative")
 	}
 	b, err := c.AdvanceTime(secondsDuration(req.Seconds))
 	if err != nil {
@@ -280,18 +278,37 @@ func (c *Chain) httpGetABI(body []byte) (any, error) {
 	if err := parseBody(body, &req); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	a := c.db.accounts[req.AccountName]
-	c.mu.Unlock()
-	if a == nil {
-		return nil, unknownAccount(req.AccountName)
+	if err := checkName(req.AccountName); err != nil {
+		return nil, err
 	}
-	js, err := contracts.ABIJSON(eos.AccountName(req.AccountName))
+	ca, err := c.deployedABI(req.AccountName)
 	if err != nil {
+		return nil, err
+	}
+	if ca == nil {
 		return map[string]any{"account_name": req.AccountName}, nil
 	}
-	return map[string]any{"account_name": req.AccountName, "abi": json.RawMessage(js)}, nil
+	return map[string]any{"account_name": req.AccountName, "abi": ca.doc}, nil
 }
+
+// deployedABI returns the ABI of an account's contract, nil for an account
+// without one, and nodeos's unknown key error for a missing account.
+func (c *Chain) deployedABI(name string) (*contractABI, error) {
+	c.mu.Lock()
+	a := c.db.accounts[name]
+	c.mu.Unlock()
+	if a == nil {
+		return nil, unknownAccount(name)
+	}
+	if !a.Contract {
+		return nil, nil
+	}
+	return c.abis[name], nil
+}
+
+// emptySHA256 is sha256 of nothing: nodeos's abi_hash of an account
+// without an ABI.
+var emptySHA256 = sha256.Sum256(nil)
 
 func (c *Chain) httpGetRawABI(body []byte) (any, error) {
 	var req struct {
@@ -300,19 +317,18 @@ func (c *Chain) httpGetRawABI(body []byte) (any, error) {
 	if err := parseBody(body, &req); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	a := c.db.accounts[req.AccountName]
-	c.mu.Unlock()
-	if a == nil {
-		return nil, unknownAccount(req.AccountName)
+	if err := checkName(req.AccountName); err != nil {
+		return nil, err
 	}
-	zero := strings.Repeat("0", 64)
-	raw, sum, err := contracts.RawABI(eos.AccountName(req.AccountName))
+	ca, err := c.deployedABI(req.AccountName)
 	if err != nil {
-		return map[string]any{"account_name": req.AccountName, "code_hash": zero, "abi_hash": zero, "abi": ""}, nil
+		return nil, err
 	}
-	codeHash := sha256Hex("bpkeys devchain native contract " + req.AccountName)
-	return map[string]any{"account_name": req.AccountName, "code_hash": codeHash, "abi_hash": hex.EncodeToString(sum[:]), "abi": base64.StdEncoding.EncodeToString(raw)}, nil
+	if ca == nil {
+		return map[string]any{"account_name": req.AccountName, "code_hash": strings.Repeat("0", 64), "abi_hash": hex.EncodeToString(emptySHA256[:]), "abi": ""}, nil
+	}
+	codeHash := sha256Hex("bpkeys devchain native contract " + c.system + " " + req.AccountName)
+	return map[string]any{"account_name": req.AccountName, "code_hash": codeHash, "abi_hash": hex.EncodeToString(ca.hash[:]), "abi": base64.StdEncoding.EncodeToString(ca.raw)}, nil
 }
 
 func unknownAccount(name string) error {

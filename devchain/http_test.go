@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	eos "github.com/eoscanada/eos-go"
@@ -64,10 +65,55 @@ func jsonType(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// intString reports whether v is a string of decimal digits and its value.
+func intString(v any) (float64, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseInt(s, 10, 64)
+	return float64(f), err == nil
+}
+
+// sameIntKind compares integers the way nodeos prints them: fc writes an
+// int64 as a number up to 0xffffffff in magnitude and as a string beyond,
+// so one field can be either depending on its value. ok is false when want
+// is not such an integer; msg says what is wrong with got.
+func sameIntKind(want, got any) (msg string, ok bool) {
+	large := func(f float64) bool { return f > fcLarge || f < -fcLarge }
+	wf, wantNum := want.(float64)
+	ws, wantStr := intString(want)
+	switch {
+	case wantNum && wf == float64(int64(wf)):
+	case wantStr && large(ws):
+	default:
+		return "", false // a plain number or an always-string field
+	}
+	if gf, isNum := got.(float64); isNum {
+		if large(gf) {
+			return fmt.Sprintf("number %v beyond 2^32 (nodeos prints it as a string)", gf), true
+		}
+		return "", true
+	}
+	if gs, isStr := intString(got); isStr {
+		if !large(gs) {
+			return fmt.Sprintf("string %q of a value nodeos prints as a number", got), true
+		}
+		return "", true
+	}
+	return fmt.Sprintf("integer in nodeos, %s here", jsonType(got)), true
+}
+
 // sameShape reports fields of want missing from got or of another JSON type.
 func sameShape(path string, want, got any) []string {
 	var bad []string
 	if want == nil || got == nil {
+		return nil
+	}
+	if msg, ok := sameIntKind(want, got); ok {
+		if msg != "" {
+			return []string{path + ": " + msg}
+		}
 		return nil
 	}
 	if jsonType(want) != jsonType(got) {

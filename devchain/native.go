@@ -121,16 +121,6 @@ func applyNewAccount(a *actionCtx) error {
 	return nil
 }
 
-// checkAuthorizedBy is the system contract's check_auth_change: when
-// authorized_by is present and not empty, account@authorized_by must have
-// authorised the action.
-func (a *actionCtx) checkAuthorizedBy(account string, present bool, by eos.PermissionName) error {
-	if !present || by == "" {
-		return nil
-	}
-	return a.requireAuthLevel(level{account, string(by)})
-}
-
 func applyUpdateAuth(a *actionCtx) error {
 	u, hasBy, err := contracts.DecodeUpdateAuth(a.data)
 	if err != nil {

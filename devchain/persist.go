@@ -65,20 +65,20 @@ type snapshot struct {
 	RecvSeq   map[string]uint64 `json:"recv_sequence"`
 	AuthSeq   map[string]uint64 `json:"auth_sequence"`
 	Accounts  []snapAccount     `json:"accounts"`
-	Tables    []snapTable       `json:"tables"`
+	// SystemContract is the eosio.system flavour ("" is SystemCurrent).
+	SystemContract string `json:"system_contract,omitempty"`
+	// NoTransactionStatus turns get_transaction_status off.
+	NoTransactionStatus bool        `json:"no_transaction_status,omitempty"`
+	Tables              []snapTable `json:"tables"`
 }
 
+// sortedLinks returns the account's links in creation order.
 func sortedLinks(a *account) []linkKey {
 	out := make([]linkKey, 0, len(a.Links))
 	for k := range a.Links {
 		out = append(out, k)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Code != out[j].Code {
-			return nameValue(out[i].Code) < nameValue(out[j].Code)
-		}
-		return nameValue(out[i].Action) < nameValue(out[j].Action)
-	})
+	sort.Slice(out, func(i, j int) bool { return a.LinkSeq[out[i]] < a.LinkSeq[out[j]] })
 	return out
 }
 
@@ -92,6 +92,7 @@ func (c *Chain) saveLocked() error {
 		Version: stateVersion, ChainID: c.chainID.String(), Core: fmt.Sprintf("%d,%s", c.core.Precision, c.core.Symbol),
 		Manual: c.manualNow, Offset: c.offset, Known: map[string]string{},
 		GlobalSeq: c.db.globalSeq, RecvSeq: c.db.recvSeq, AuthSeq: c.db.authSeq,
+		SystemContract: c.system, NoTransactionStatus: !c.txStatus,
 	}
 	// The last 1024 blocks keep TaPoS working for recently signed transactions.
 	for n := c.head.Num; n > 0 && c.head.Num-n < 1024; n-- {
@@ -223,6 +224,13 @@ func (c *Chain) loadState(g *Genesis) (bool, error) {
 		return false, fmt.Errorf("devchain: state: core symbol: %w", err)
 	}
 	c.manualNow, c.offset = s.Manual, s.Offset
+	if c.system, err = (&Genesis{SystemContract: s.SystemContract}).systemContract(); err != nil {
+		return false, fmt.Errorf("devchain: state: %w", err)
+	}
+	if c.abis, err = loadABIs(c.system); err != nil {
+		return false, err
+	}
+	c.txStatus = !s.NoTransactionStatus
 	for i := len(s.Blocks) - 1; i >= 0; i-- {
 		sb := s.Blocks[i]
 		var blk Block
@@ -260,8 +268,8 @@ func (c *Chain) loadState(g *Genesis) (bool, error) {
 		for _, p := range sa.Perms {
 			a.Perms[p.Name] = p
 		}
-		for _, l := range sa.Links {
-			a.Links[linkKey{l.Code, l.Action}] = l.Requirement
+		for _, l := range sa.Links { // saved in creation order
+			d.setLink(a, linkKey{l.Code, l.Action}, l.Requirement)
 		}
 		d.accounts[a.Name] = a
 	}
@@ -278,6 +286,12 @@ func (c *Chain) loadState(g *Genesis) (bool, error) {
 		sort.Slice(t.keys, func(i, j int) bool { return t.keys[i] < t.keys[j] })
 		d.tables[tableID{nameValue(st.Code), st.Scope, nameValue(st.Table)}] = t
 	}
+	if _, ok := d.getRow(globalTable, nGlobal); !ok {
+		// State of a devchain before the global table: it modelled an
+		// activated chain.
+		c.setGlobalLocked(c.head.Time, true)
+	}
+	d.commit()
 	return true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"sort"
@@ -47,12 +48,30 @@ type jsonPermission struct {
 	LinkedActions []jsonLinkedAction `json:"linked_actions"`
 }
 
+// jsonLimit is an account resource limit: nodeos prints available and max
+// (int64) as strings, used and current_used as numbers.
 type jsonLimit struct {
-	Used                int64  `json:"used"`
-	Available           int64  `json:"available"`
-	Max                 int64  `json:"max"`
+	Used                fcInt  `json:"used"`
+	Available           fcInt  `json:"available"`
+	Max                 fcInt  `json:"max"`
 	LastUsageUpdateTime string `json:"last_usage_update_time"`
-	CurrentUsed         int64  `json:"current_used"`
+	CurrentUsed         fcInt  `json:"current_used"`
+}
+
+// fcInt is an int64 as nodeos prints it (fc's json with
+// stringify_large_ints_and_doubles): a number up to 0xffffffff in
+// magnitude, a string of digits beyond.
+type fcInt int64
+
+// fcLarge is the magnitude above which fc prints integers as strings.
+const fcLarge = 0xffffffff
+
+func (v fcInt) MarshalJSON() ([]byte, error) {
+	s := strconv.FormatInt(int64(v), 10)
+	if v > fcLarge || v < -fcLarge {
+		return []byte(`"` + s + `"`), nil
+	}
+	return []byte(s), nil
 }
 
 // AccountInfo is get_account's answer.
@@ -64,12 +83,12 @@ type AccountInfo struct {
 	LastCodeUpdate         string             `json:"last_code_update"`
 	Created                string             `json:"created"`
 	CoreLiquidBalance      string             `json:"core_liquid_balance,omitempty"`
-	RAMQuota               int64              `json:"ram_quota"`
-	NetWeight              int64              `json:"net_weight"`
-	CPUWeight              int64              `json:"cpu_weight"`
+	RAMQuota               fcInt              `json:"ram_quota"`
+	NetWeight              fcInt              `json:"net_weight"`
+	CPUWeight              fcInt              `json:"cpu_weight"`
 	NetLimit               jsonLimit          `json:"net_limit"`
 	CPULimit               jsonLimit          `json:"cpu_limit"`
-	RAMUsage               int64              `json:"ram_usage"`
+	RAMUsage               fcInt              `json:"ram_usage"`
 	Permissions            []jsonPermission   `json:"permissions"`
 	TotalResources         map[string]any     `json:"total_resources"`
 	SelfDelegatedBandwidth any                `json:"self_delegated_bandwidth"`
@@ -101,6 +120,9 @@ func (c *Chain) httpGetAccount(body []byte) (any, error) {
 	if err := parseBody(body, &req); err != nil {
 		return nil, err
 	}
+	if err := checkName(req.AccountName); err != nil {
+		return nil, err
+	}
 	return c.GetAccount(req.AccountName)
 }
 
@@ -113,7 +135,9 @@ func (c *Chain) GetAccount(name string) (*AccountInfo, error) {
 		return nil, unknownAccount(name)
 	}
 	ht := c.head.Time.Format(contracts.TimePointFormat)
-	lim := jsonLimit{LastUsageUpdateTime: ht, Used: 0, Available: 1 << 30, Max: 1 << 30}
+	// Limits of an account staked as the recorded chain's were: available
+	// and max beyond 2^32, so nodeos prints them as strings.
+	lim := jsonLimit{LastUsageUpdateTime: ht, Used: 0, Available: 8911598400, Max: 8911598400}
 	info := &AccountInfo{
 		AccountName: name, HeadBlockNum: c.head.Num, HeadBlockTime: ht, Privileged: a.Privileged,
 		LastCodeUpdate: "1970-01-01T00:00:00.000", Created: a.Created.Format(contracts.TimePointFormat),
@@ -199,6 +223,9 @@ func (c *Chain) httpGetTableRows(body []byte) (any, error) {
 	if err := parseBody(body, &req); err != nil {
 		return nil, err
 	}
+	if err := checkNames(req.Code, req.Table); err != nil {
+		return nil, err
+	}
 	return c.GetTableRows(req)
 }
 
@@ -228,11 +255,12 @@ func (c *Chain) GetTableRows(req TableRowsRequest) (*TableRows, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	code := nameValue(req.Code)
-	if a := c.db.accounts[req.Code]; a == nil || !a.Contract {
-		return nil, newErr(ErrException, "Fail to retrieve account for %s", req.Code)
+	a := c.db.accounts[req.Code]
+	if a == nil {
+		return nil, unknownAccount(req.Code)
 	}
-	abi, err := contracts.ABI(eos.AccountName(req.Code))
-	if err != nil || abi.TableForName(eos.TableName(req.Table)) == nil {
+	ca := c.abis[req.Code]
+	if !a.Contract || ca == nil || ca.abi.TableForName(eos.TableName(req.Table)) == nil {
 		return nil, newErr(ErrContractTableQuery, "Table %s is not specified in the ABI", req.Table)
 	}
 	out := &TableRows{Rows: []any{}}
@@ -272,7 +300,7 @@ func (c *Chain) GetTableRows(req TableRowsRequest) (*TableRows, error) {
 		r := t.rows[k]
 		var data any = hex.EncodeToString(r.Data)
 		if req.JSON {
-			js, err := rowJSON(req.Code, req.Table, r.Data)
+			js, err := c.rowJSON(req.Code, req.Table, r.Data)
 			if err != nil {
 				return nil, newErr(ErrException, "decoding row %d of %s %s: %v", k, req.Code, req.Table, err)
 			}
@@ -300,7 +328,7 @@ func (c *Chain) GetTableRows(req TableRowsRequest) (*TableRows, error) {
 }
 
 // rowJSON decodes a row as nodeos would with the contract's ABI.
-func rowJSON(code, tbl string, data []byte) (json.RawMessage, error) {
+func (c *Chain) rowJSON(code, tbl string, data []byte) (json.RawMessage, error) {
 	if code == "eosio.msig" && tbl == "proposal" {
 		p, hasExt, err := contracts.DecodeProposalRow(data)
 		if err != nil {
@@ -314,11 +342,18 @@ func rowJSON(code, tbl string, data []byte) (json.RawMessage, error) {
 	if code == "eosio" && tbl == "producers" {
 		return producerJSON(data)
 	}
-	abi, err := contracts.ABI(eos.AccountName(code))
-	if err != nil {
-		return nil, err
+	if code == "eosio" && tbl == "peerkeys" {
+		var p contracts.PeerKeyRow
+		if err := contracts.Decode(data, &p); err != nil {
+			return nil, err
+		}
+		return p.MarshalJSON()
 	}
-	return abi.DecodeTableRow(eos.TableName(tbl), data)
+	ca := c.abis[code]
+	if ca == nil {
+		return nil, fmt.Errorf("%s has no ABI", code)
+	}
+	return ca.abi.DecodeTableRow(eos.TableName(tbl), data)
 }
 
 // producerJSON prints a producers row as nodeos does (eos-go's ABI decoder
@@ -360,6 +395,9 @@ func (c *Chain) httpGetTableByScope(body []byte) (any, error) {
 		Reverse    bool            `json:"reverse"`
 	}
 	if err := parseBody(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkNames(req.Code, req.Table); err != nil {
 		return nil, err
 	}
 	limit := parseLimit(req.Limit, 10)
@@ -448,7 +486,7 @@ func (c *Chain) httpGetProducers(body []byte) (any, error) {
 				rows = append(rows, hex.EncodeToString(r.Data))
 				continue
 			}
-			js, err := rowJSON("eosio", "producers", r.Data)
+			js, err := c.rowJSON("eosio", "producers", r.Data)
 			if err != nil {
 				return nil, newErr(ErrException, "decoding producer: %v", err)
 			}
@@ -465,6 +503,9 @@ func (c *Chain) httpGetCurrencyBalance(body []byte) (any, error) {
 		Symbol  string `json:"symbol"`
 	}
 	if err := parseBody(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkNames(req.Code, req.Account); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

@@ -81,6 +81,9 @@ type account struct {
 	Contract bool
 	Perms    map[string]*permission
 	Links    map[linkKey]string
+	// LinkSeq orders the links by creation, as nodeos lists them (its
+	// permission_link objects by id).
+	LinkSeq map[linkKey]uint64
 }
 
 // sortedPerms returns the account's permissions ordered by name value, as
@@ -129,8 +132,10 @@ type db struct {
 	undo     []func()
 	// globalSeq counts executed actions (action receipts' global_sequence).
 	globalSeq uint64
-	recvSeq   map[string]uint64
-	authSeq   map[string]uint64
+	// linkSeq numbers linkauth objects in creation order.
+	linkSeq uint64
+	recvSeq map[string]uint64
+	authSeq map[string]uint64
 }
 
 func newDB() *db {
@@ -240,11 +245,19 @@ func (d *db) deletePermission(a *account, name string) {
 func (d *db) setLink(a *account, k linkKey, req string) {
 	old, had := a.Links[k]
 	a.Links[k] = req
+	if a.LinkSeq == nil {
+		a.LinkSeq = map[linkKey]uint64{}
+	}
+	if !had {
+		d.linkSeq++
+		a.LinkSeq[k] = d.linkSeq
+	}
 	d.undo = append(d.undo, func() {
 		if had {
 			a.Links[k] = old
 		} else {
 			delete(a.Links, k)
+			delete(a.LinkSeq, k)
 		}
 	})
 }
@@ -254,8 +267,10 @@ func (d *db) deleteLink(a *account, k linkKey) {
 	if !had {
 		return
 	}
+	seq := a.LinkSeq[k]
 	delete(a.Links, k)
-	d.undo = append(d.undo, func() { a.Links[k] = old })
+	delete(a.LinkSeq, k)
+	d.undo = append(d.undo, func() { a.Links[k] = old; a.LinkSeq[k] = seq })
 }
 
 func (d *db) permission(l level) (*permission, bool) {
@@ -294,4 +309,5 @@ var (
 	nAccounts  = nameValue("accounts")
 	nStat      = nameValue("stat")
 	nRewards   = nameValue("rewards")
+	nGlobal    = nameValue("global")
 )

@@ -54,7 +54,7 @@ func (a *actionCtx) registerProducer(producer string, auth contracts.BlockSignin
 	row.URL = url
 	row.Location = location
 	row.ProducerAuthority = auth
-	a.d.setRow(producersTable, k, k, contracts.MustEncode(row))
+	a.d.setRow(producersTable, k, k, a.x.c.encodeProducer(row))
 }
 
 func sysRegProducer(a *actionCtx) error {
@@ -135,6 +135,15 @@ func sysClaimRewards(a *actionCtx) error {
 		return newErr(ErrUnpack, "%v", err)
 	}
 	if err := check(row.IsActive, "producer does not have an active key"); err != nil {
+		return err
+	}
+	var gs contracts.GlobalState
+	if g, ok := a.d.getRow(globalTable, nGlobal); ok {
+		if err := contracts.Decode(g.Data, &gs); err != nil {
+			return newErr(ErrUnpack, "global: %v", err)
+		}
+	}
+	if err := check(gs.ThreshActivatedStakeTime != 0, "cannot claim rewards until the chain is activated (at least 15% of all tokens participate in voting)"); err != nil {
 		return err
 	}
 	now := contracts.TimePointOf(a.now())

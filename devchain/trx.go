@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -99,35 +100,49 @@ type TraceAction struct {
 // decodePush unpacks the request: packed transaction, packed context-free
 // data, the transaction, its id and signing digest.
 func (c *Chain) decodePush(req PushRequest) (packed, cfd []byte, trx *eos.Transaction, id [32]byte, err error) {
-	comp := strings.Trim(strings.TrimSpace(string(req.Compression)), `"`)
-	packed, err = hex.DecodeString(req.PackedTrx)
+	packed, cfd, trx, err = unpackRequest(req)
 	if err != nil {
-		return nil, nil, nil, id, newErr(ErrUnpack, "packed_trx is not hex: %v", err)
+		// nodeos reads the whole request into a packed_transaction in one
+		// try block and rethrows any failure as this exception.
+		e := newErr(ErrPackedTransaction, "Invalid packed transaction")
+		e.Messages = append(e.Messages, err.Error())
+		return nil, nil, nil, id, e
 	}
-	cfd, err = hex.DecodeString(req.PackedContextFreeData)
-	if err != nil {
-		return nil, nil, nil, id, newErr(ErrUnpack, "packed_context_free_data is not hex: %v", err)
+	return packed, cfd, trx, sha256.Sum256(packed), nil
+}
+
+func unpackRequest(req PushRequest) (packed, cfd []byte, trx *eos.Transaction, err error) {
+	comp := strings.Trim(strings.TrimSpace(string(req.Compression)), `"`)
+	if packed, err = hex.DecodeString(req.PackedTrx); err != nil {
+		return nil, nil, nil, fmt.Errorf("packed_trx is not hex: %w", err)
+	}
+	if cfd, err = hex.DecodeString(req.PackedContextFreeData); err != nil {
+		return nil, nil, nil, fmt.Errorf("packed_context_free_data is not hex: %w", err)
 	}
 	switch comp {
 	case "", "none", "0", "null":
 	case "zlib", "1":
 		if packed, err = inflate(packed); err != nil {
-			return nil, nil, nil, id, newErr(ErrDecompression, "zlib: %v", err)
+			return nil, nil, nil, fmt.Errorf("decompressing packed_trx (zlib): %w", err)
 		}
 		if len(cfd) > 0 {
 			if cfd, err = inflate(cfd); err != nil {
-				return nil, nil, nil, id, newErr(ErrDecompression, "zlib: %v", err)
+				return nil, nil, nil, fmt.Errorf("decompressing packed_context_free_data (zlib): %w", err)
 			}
 		}
 	default:
-		return nil, nil, nil, id, newErr(ErrUnknownCompression, "Unknown transaction compression algorithm: %s", comp)
+		return nil, nil, nil, fmt.Errorf("unknown transaction compression %q", comp)
 	}
 	trx = new(eos.Transaction)
 	if err := eos.UnmarshalBinary(packed, trx); err != nil {
-		return nil, nil, nil, id, newErr(ErrUnpack, "unpacking the transaction: %v", err)
+		return nil, nil, nil, fmt.Errorf("error unpacking eosio::chain::transaction: %w", err)
 	}
-	id = sha256.Sum256(packed)
-	return packed, cfd, trx, id, nil
+	for _, s := range req.Signatures {
+		if _, err := signer.ParseSignature(s); err != nil {
+			return nil, nil, nil, fmt.Errorf("signature %q: %w", s, err)
+		}
+	}
+	return packed, cfd, trx, nil
 }
 
 func inflate(b []byte) ([]byte, error) {
@@ -250,6 +265,7 @@ func (c *Chain) applyTransactionLocked(trx *eos.Transaction, id [32]byte, keys [
 	}
 	d.commit()
 	c.known[id] = exp
+	c.statuses[id] = trxInclusion{BlockNum: x.blockNum, Expiration: exp}
 	c.dirty = true
 	bt := pending.Format(contracts.TimePointFormat)
 	for i := range x.traces {

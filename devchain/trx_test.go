@@ -93,7 +93,7 @@ func TestTransactionChecks(t *testing.T) {
 			r := e.request(e.trx([]*eos.Action{xfer("alice", "alice@active")}), kAlice)
 			r.Compression = []byte(`"brotli"`)
 			return r
-		}, ErrUnknownCompression, ""},
+		}, ErrPackedTransaction, "Invalid packed transaction"},
 		{"non-existent permission", func() PushRequest {
 			return e.request(e.trx([]*eos.Action{xfer("alice", "alice@nosuch")}), kAlice)
 		}, ErrTransaction, "non-existent permission"},

@@ -181,6 +181,9 @@ type Account struct {
 	// LinksUnknown is true when the node did not report linked actions
 	// (nodeos before Leap 4): the links are then not known to be absent.
 	LinksUnknown bool `json:"links_unknown,omitempty"`
+	// AuthChange is the account's limitauthchg setting (nil: none, or not
+	// read).
+	AuthChange *AuthChangeLimit `json:"limitauthchg,omitempty"`
 }
 
 // FromChain builds the model of an account from get_account's answer.

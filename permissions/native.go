@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"slices"
 
+	eos "github.com/eoscanada/eos-go"
+
 	"github.com/bpkeys/bpkeys/contracts"
 )
 
 // ApplyNative applies one native auth action (eosio::updateauth,
-// deleteauth, linkauth or unlinkauth, given as its packed data) to the
-// model, as nodeos would if it succeeded. Actions on another account are
+// deleteauth, linkauth or unlinkauth, given as its packed data, with or
+// without authorized_by) or eosio::limitauthchg to the model, as nodeos and
+// the system contract would if it succeeded. Actions on another account are
 // ignored; other actions are an error. It is how a proposal's effect on a
 // tree is previewed; it does not validate (the chain and the policies do).
 func (a *Account) ApplyNative(action string, data []byte) error {
@@ -66,6 +69,18 @@ func (a *Account) ApplyNative(action string, data []byte) error {
 			return nil
 		}
 		a.unlink(Link{Contract: string(u.Code), Action: string(u.Type)})
+	case "limitauthchg":
+		l := contracts.LimitAuthChg{}
+		if err := contracts.Decode(data, &l); err != nil {
+			return fmt.Errorf("limitauthchg: %w", err)
+		}
+		if string(l.Account) != a.Name {
+			return nil
+		}
+		a.AuthChange = nil
+		if len(l.AllowPerms) > 0 || len(l.DisallowPerms) > 0 {
+			a.AuthChange = &AuthChangeLimit{Allow: namesOf(l.AllowPerms), Disallow: namesOf(l.DisallowPerms)}
+		}
 	default:
 		return fmt.Errorf("eosio::%s is not a native auth action", action)
 	}
@@ -79,4 +94,36 @@ func (a *Account) unlink(l Link) {
 		a.Permissions[i].Links = slices.DeleteFunc(a.Permissions[i].Links, func(x Link) bool { return x == l })
 	}
 	a.AnyLinks = slices.DeleteFunc(a.AnyLinks, func(x Link) bool { return x == l })
+}
+
+func namesOf(ns []eos.Name) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = string(n)
+	}
+	return out
+}
+
+// NativeTarget returns the account a native auth action (or limitauthchg)
+// changes; ok is false for other actions.
+func NativeTarget(action string, data []byte) (account string, ok bool, err error) {
+	switch action {
+	case "updateauth":
+		v, _, err := contracts.DecodeUpdateAuth(data)
+		return string(v.Account), true, err
+	case "deleteauth":
+		v, _, err := contracts.DecodeDeleteAuth(data)
+		return string(v.Account), true, err
+	case "linkauth":
+		v, _, err := contracts.DecodeLinkAuth(data)
+		return string(v.Account), true, err
+	case "unlinkauth":
+		v, _, err := contracts.DecodeUnlinkAuth(data)
+		return string(v.Account), true, err
+	case "limitauthchg":
+		var v contracts.LimitAuthChg
+		err := contracts.Decode(data, &v)
+		return string(v.Account), true, err
+	}
+	return "", false, nil
 }

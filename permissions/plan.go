@@ -30,6 +30,9 @@ type Finding struct {
 	Rule       string   `json:"rule"`
 	Permission string   `json:"permission,omitempty"`
 	Message    string   `json:"message"`
+	// Power is the sensitive power a power rule is about (change-auth,
+	// set-code, move-funds, approve-proposals, block-signing).
+	Power string `json:"power,omitempty"`
 	// BuiltIn marks the rules that are always on: an error from one of
 	// them refuses the plan before anything is signed.
 	BuiltIn bool `json:"built_in,omitempty"`
@@ -166,6 +169,9 @@ func (p *Plan) Verify() error {
 // modified (or the parent of one created), deleteauth the permission
 // deleted, linkauth and unlinkauth the action's current minimum permission;
 // bpkeys declares active when active satisfies it and owner otherwise.
+// When the account has a limitauthchg setting (before.AuthChange), every
+// action carries authorized_by (the declared permission), and owner is
+// declared where the setting does not let active authorize changes.
 // Authorities nodeos would refuse give findings (rule invalid-authority).
 func Actions(before, after *Account) ([]Action, []Finding, error) {
 	if before.Name != after.Name {
@@ -174,12 +180,17 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 	acct := before.Name
 	var findings []Finding
 	// declare picks active when min is active or below it, else owner.
+	// Under limitauthchg, active declares only when the limit lets it
+	// authorize changes, and every action names its declared permission
+	// as authorized_by.
 	declare := func(tree *Account, min string) []Level {
-		if min != Owner && tree.IsUnder(min, Active) {
+		if min != Owner && tree.IsUnder(min, Active) && before.AuthChange.MayAuthorize(Active) {
 			return []Level{{acct, Active}}
 		}
 		return []Level{{acct, Owner}}
 	}
+	limited := before.AuthChange != nil
+	byOf := func(auth []Level) eos.PermissionName { return eos.PermissionName(auth[0].Permission) }
 	stage := map[string]int{}
 	var updates []Action
 	for _, p := range after.Permissions {
@@ -207,16 +218,23 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 		stage[p.Name] = s
 		data := contracts.UpdateAuth{Account: eos.AccountName(acct), Permission: eos.PermissionName(p.Name), Parent: eos.PermissionName(p.Parent), Auth: p.Auth.EOS()}
 		js := struct {
-			Account    string    `json:"account"`
-			Permission string    `json:"permission"`
-			Parent     string    `json:"parent"`
-			Auth       Authority `json:"auth"`
-		}{acct, p.Name, p.Parent, p.Auth}
+			Account      string    `json:"account"`
+			Permission   string    `json:"permission"`
+			Parent       string    `json:"parent"`
+			Auth         Authority `json:"auth"`
+			AuthorizedBy string    `json:"authorized_by,omitempty"`
+		}{acct, p.Name, p.Parent, p.Auth, ""}
 		verb := "update"
 		if bp == nil {
 			verb = "create"
 		}
-		a, err := newAction(s, "updateauth", declare(after, min), data, js, fmt.Sprintf("%s %s@%s (parent %s)", verb, acct, p.Name, p.Parent))
+		auth := declare(after, min)
+		var enc any = data
+		if limited {
+			enc = contracts.UpdateAuthBy{UpdateAuth: data, AuthorizedBy: byOf(auth)}
+			js.AuthorizedBy = string(byOf(auth))
+		}
+		a, err := newAction(s, "updateauth", auth, enc, js, updateSummary(verb, acct, p.Name, p.Parent))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -239,7 +257,7 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 	linkAuth := func(l Link) []Level {
 		min, any := before.MinimumPermission(l.Contract, l.Action)
 		if any {
-			return []Level{{acct, Active}}
+			return declare(before, Active)
 		}
 		return declare(before, min)
 	}
@@ -250,7 +268,12 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 		}
 		data := contracts.LinkAuth{Account: eos.AccountName(acct), Code: eos.AccountName(l.Contract), Type: eos.ActionName(l.Action), Requirement: eos.PermissionName(req)}
 		js := map[string]string{"account": acct, "code": l.Contract, "type": l.Action, "requirement": req}
-		a, err := newAction(last, "linkauth", linkAuth(l), data, js, fmt.Sprintf("link %s to %s@%s", l, acct, req))
+		auth := linkAuth(l)
+		var enc any = data
+		if limited {
+			enc, js["authorized_by"] = contracts.LinkAuthBy{LinkAuth: data, AuthorizedBy: byOf(auth)}, string(byOf(auth))
+		}
+		a, err := newAction(last, "linkauth", auth, enc, js, fmt.Sprintf("link %s to %s@%s", l, acct, req))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -262,7 +285,12 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 		}
 		data := contracts.UnlinkAuth{Account: eos.AccountName(acct), Code: eos.AccountName(l.Contract), Type: eos.ActionName(l.Action)}
 		js := map[string]string{"account": acct, "code": l.Contract, "type": l.Action}
-		a, err := newAction(last, "unlinkauth", linkAuth(l), data, js, fmt.Sprintf("unlink %s (was %s@%s)", l, acct, bl[l]))
+		auth := linkAuth(l)
+		var enc any = data
+		if limited {
+			enc, js["authorized_by"] = contracts.UnlinkAuthBy{UnlinkAuth: data, AuthorizedBy: byOf(auth)}, string(byOf(auth))
+		}
+		a, err := newAction(last, "unlinkauth", auth, enc, js, fmt.Sprintf("unlink %s (was %s@%s)", l, acct, bl[l]))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -275,7 +303,12 @@ func Actions(before, after *Account) ([]Action, []Finding, error) {
 		}
 		data := contracts.DeleteAuth{Account: eos.AccountName(acct), Permission: eos.PermissionName(p.Name)}
 		js := map[string]string{"account": acct, "permission": p.Name}
-		a, err := newAction(last, "deleteauth", declare(before, p.Name), data, js, fmt.Sprintf("delete %s@%s", acct, p.Name))
+		auth := declare(before, p.Name)
+		var enc any = data
+		if limited {
+			enc, js["authorized_by"] = contracts.DeleteAuthBy{DeleteAuth: data, AuthorizedBy: byOf(auth)}, string(byOf(auth))
+		}
+		a, err := newAction(last, "deleteauth", auth, enc, js, fmt.Sprintf("delete %s@%s", acct, p.Name))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -336,4 +369,12 @@ func UnmarshalPlan(b []byte) (*Plan, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// updateSummary says what an updateauth does; owner has no parent.
+func updateSummary(verb, acct, perm, parent string) string {
+	if parent == "" {
+		return fmt.Sprintf("%s %s@%s", verb, acct, perm)
+	}
+	return fmt.Sprintf("%s %s@%s (parent %s)", verb, acct, perm, parent)
 }

@@ -50,9 +50,9 @@ func TestPlanActions(t *testing.T) {
 		{"rotate active key", []Edit{mustEdit(t, ParseRotate, key("a2").String()+"="+key("a9").String())},
 			[]string{"updateauth active update bpteam@active (parent owner)"}},
 		{"rotate owner key", []Edit{mustEdit(t, ParseRotate, key("o1").String()+"="+key("o9").String())},
-			[]string{"updateauth owner update bpteam@owner (parent )"}},
+			[]string{"updateauth owner update bpteam@owner"}},
 		{"threshold", []Edit{mustEdit(t, ParseThreshold, "owner=3")},
-			[]string{"updateauth owner update bpteam@owner (parent )"}},
+			[]string{"updateauth owner update bpteam@owner"}},
 		{"create and link", []Edit{mustEdit(t, ParseCreate, "vote:active"), mustEdit(t, ParseAddKey, "vote="+key("v").String()), mustEdit(t, ParseLinkEdit, "vote=eosio::voteproducer")},
 			[]string{"updateauth active create bpteam@vote (parent active)", "linkauth active link eosio::voteproducer to bpteam@vote"}},
 		{"create under owner needs owner", []Edit{mustEdit(t, ParseCreate, "recovery:owner"), mustEdit(t, ParseAddKey, "recovery="+key("r").String())},
@@ -230,7 +230,7 @@ func TestDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(p.Diff, "\n")
-	for _, want := range []string{"~ owner", "~ threshold 2 -> 3", "- key " + key("a2").Legacy(), "+ key " + key("a3").Legacy() + " weight 2  (carol's YubiKey 1 slot 9c)", "- claim  threshold 1, parent active", "- link eosio::claimrewards (was claim)"} {
+	for _, want := range []string{"~ owner", "~ threshold 2 -> 3", "- key " + key("a2").String(), "+ key " + key("a3").String() + " weight 2  (carol's YubiKey 1 slot 9c)", "- claim  threshold 1, parent active", "- link eosio::claimrewards (was claim)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("diff lacks %q:\n%s", want, got)
 		}

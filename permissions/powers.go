@@ -47,7 +47,7 @@ type MemberPower struct {
 type Powers struct {
 	Account      string        `json:"account"`
 	Capabilities []Capability  `json:"capabilities"`
-	Members      []MemberPower `json:"members"`
+	Members      []MemberPower `json:"members"` // [] without a team file
 }
 
 // UnheldPrefix starts the holder name of a key nobody in the team holds.
@@ -93,7 +93,7 @@ func WhoCanDoWhat(w *World, account string, holderOf HolderFunc, members []strin
 		c.Sets = minimizeNames(all)
 		return c
 	}
-	p := &Powers{Account: account}
+	p := &Powers{Account: account, Members: []MemberPower{}}
 	for _, perm := range []string{Owner, Active} {
 		if a.Perm(perm) == nil {
 			continue

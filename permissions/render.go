@@ -17,7 +17,7 @@ func keyText(k KeyWeight) string {
 	if k.Unsupported != "" {
 		return k.Unsupported
 	}
-	return k.Key.Legacy() // nodeos and explorers print K1 keys as EOS...
+	return k.Key.String() // one form for every key, K1 and R1 alike: PUB_K1_..., PUB_R1_...
 }
 
 func keyLine(k KeyWeight, label LabelFunc) string {

@@ -78,6 +78,9 @@ type setFinder struct {
 	path    map[Level]bool
 	memo    map[memoKey][]pset
 	trunc   bool
+	// held says whether an account level has a holder of its own (it is
+	// then an atom, not followed).
+	held func(Level) bool
 }
 
 type memoKey struct {
@@ -114,17 +117,42 @@ func (w *World) MinimalSets(l Level, limit int) (sets [][]Principal, truncated b
 // written "unheld PUB_..."); account levels outside the world are written
 // actor@permission. Grouping early keeps large trees tractable.
 func (w *World) MinimalHolderSets(l Level, holderOf HolderFunc, limit int) (sets [][]string, truncated bool) {
+	return w.HolderSets(l, Holders{Key: holderOf}, limit)
+}
+
+// Holders says who stands behind the principals of a tree: Key names who
+// holds a key (a member, or a machine); Level names who controls an account
+// level (a member's own account), which is then not looked into. Either may
+// be nil.
+type Holders struct {
+	Key   HolderFunc
+	Level func(Level) (string, bool)
+}
+
+// HolderSets is MinimalHolderSets with account levels that have a holder
+// (Holders.Level) counted as that holder without following them. Keys
+// without a holder are written "unheld PUB_...", account levels outside the
+// world actor@permission.
+func (w *World) HolderSets(l Level, h Holders, limit int) (sets [][]string, truncated bool) {
 	f := w.newFinder(limit, func(p Principal) string {
-		if p.IsKey() && holderOf != nil {
-			if h, ok := holderOf(p.Key); ok {
-				return h
+		if p.IsKey() && h.Key != nil {
+			if who, ok := h.Key(p.Key); ok {
+				return who
 			}
 		}
 		if p.IsKey() || p.Unsupported != "" {
 			return UnheldPrefix + p.String()
 		}
+		if h.Level != nil {
+			if who, ok := h.Level(p.Level); ok {
+				return who
+			}
+		}
 		return p.String()
 	})
+	if h.Level != nil {
+		f.held = func(l Level) bool { _, ok := h.Level(l); return ok }
+	}
 	for _, s := range f.find(l) {
 		sets = append(sets, []string(s))
 	}
@@ -172,6 +200,9 @@ func (f *setFinder) find(l Level) []pset {
 func (f *setFinder) level(l Level, depth int) ([]pset, bool) {
 	if depth >= MaxDepth {
 		return nil, true
+	}
+	if depth > 0 && f.held != nil && f.held(l) {
+		return []pset{{f.atomOf(Principal{Level: l})}}, true
 	}
 	if exists, known := f.w.Exists(l); !known {
 		return []pset{{f.atomOf(Principal{Level: l})}}, true

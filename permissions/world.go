@@ -126,8 +126,18 @@ func (w *World) Keys() []signer.PublicKey {
 // other error ends the load.
 func LoadWorld(ctx context.Context, fetch FetchFunc, roots ...*Account) (*World, error) {
 	w := NewWorld(roots...)
-	frontier := []*Account{}
-	frontier = append(frontier, roots...)
+	if err := w.Extend(ctx, fetch, roots...); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Extend reads into the world every account the given accounts'
+// authorities name (to MaxDepth) that it does not hold yet, without adding
+// the given accounts themselves: what a plan's or proposal's after state
+// names for the first time, so the rules can judge it.
+func (w *World) Extend(ctx context.Context, fetch FetchFunc, from ...*Account) error {
+	frontier := slices.Clone(from)
 	for depth := 1; depth < MaxDepth && len(frontier) > 0; depth++ {
 		var next []*Account
 		var names []string
@@ -140,7 +150,7 @@ func LoadWorld(ctx context.Context, fetch FetchFunc, roots ...*Account) (*World,
 		}
 		slices.Sort(names)
 		for _, n := range slices.Compact(names) {
-			if w.accounts[n] != nil || w.missing[n] {
+			if w.accounts[n] != nil || w.missing[n] || slices.ContainsFunc(from, func(a *Account) bool { return a.Name == n }) {
 				continue
 			}
 			a, err := fetch(ctx, n)
@@ -149,7 +159,7 @@ func LoadWorld(ctx context.Context, fetch FetchFunc, roots ...*Account) (*World,
 				w.MarkMissing(n)
 				continue
 			case err != nil:
-				return nil, fmt.Errorf("reading account %s (named in an authority): %w", n, err)
+				return fmt.Errorf("reading account %s (named in an authority): %w", n, err)
 			case a == nil:
 				w.MarkMissing(n)
 				continue
@@ -159,7 +169,7 @@ func LoadWorld(ctx context.Context, fetch FetchFunc, roots ...*Account) (*World,
 		}
 		frontier = next
 	}
-	return w, nil
+	return nil
 }
 
 // Provided is what has approved a transaction: signatures from keys, and

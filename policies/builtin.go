@@ -27,6 +27,15 @@ const (
 	RuleInvalidAuth  = "invalid-authority"     // nodeos would refuse the authority
 	RuleCycleWarning = "cycle"                 // a cycle that does not (yet) decide anything
 	RuleLinksUnknown = "links-unknown"         // the node did not report linked actions
+
+	RuleUnattendedPower = "unattended-power"    // a host's keys alone reach a sensitive power
+	RuleUnheldPower     = "unheld-power"        // keys or accounts nobody on the team holds reach a sensitive power
+	RuleSinglePower     = "single-person-power" // one person alone can change authorities, set code or move funds
+	RuleContractWide    = "contract-wide-link"  // eosio::*, eosio.token::*, eosio.msig::* or ACCOUNT::* linked
+	RuleKnownKey        = "known-key"           // a publicly known key in an authority
+	RuleNotLoaded       = "account-not-loaded"  // an account level whose account was not read
+	RuleFewerHolders    = "fewer-holders"       // owner or active needs fewer people than before (warning)
+	RuleNoTeamFile      = "no-team-file"        // nothing about holders could be checked (warning)
 )
 
 // NativeAuthActions are the eosio actions nodeos never lets a link lower:
@@ -39,7 +48,13 @@ func provided(t *team.Team) permissions.Provided {
 	if t == nil {
 		return permissions.Provided{AllKeys: true}
 	}
-	return permissions.Provided{Keys: t.HeldKeys()}
+	p := permissions.Provided{Keys: t.HeldKeys()}
+	for _, s := range t.MemberLevels() {
+		if l, err := permissions.ParseLevel(s); err == nil {
+			p.Levels = append(p.Levels, l)
+		}
+	}
+	return p
 }
 
 func errorf(rule, perm, format string, args ...any) Finding {
@@ -57,6 +72,37 @@ func warnf(rule, perm, format string, args ...any) Finding {
 // recursion past depth 6 or cycle deciding an outcome, no native auth
 // action linked, and (as warnings) keys nobody in the team holds.
 func BuiltIn(w *permissions.World, account string, t *team.Team) []Finding {
+	return state(w, account, t, nil, false)
+}
+
+// state is every built-in finding about the account as it is in w. The
+// conditions of power (hot keys, unheld keys, single person) are errors
+// when strict, warnings otherwise (a state check: they were already there).
+func state(w *permissions.World, account string, t *team.Team, pol *Policy, strict bool) []Finding {
+	out := structural(w, account, t)
+	a := w.Account(account)
+	if a == nil {
+		return out
+	}
+	out = append(out, contractWideFindings(a, pol)...)
+	out = append(out, knownKeyFindings(a)...)
+	out = append(out, unloadedFindings(w, a)...)
+	for _, f := range powerFindings(w, a, t) {
+		if !strict {
+			f.Severity = permissions.SeverityWarning
+			f.Message += " (a condition of the account as it is)"
+		}
+		out = append(out, f)
+	}
+	if t == nil {
+		out = append(out, noTeamFinding(pol))
+	}
+	return out
+}
+
+// structural is the original set of rules: reachability, existence,
+// lockouts, recursion, native links, unheld keys.
+func structural(w *permissions.World, account string, t *team.Team) []Finding {
 	a := w.Account(account)
 	if a == nil {
 		return []Finding{errorf(RuleMissing, "", "account %s is not loaded", account)}
@@ -125,9 +171,9 @@ func BuiltIn(w *permissions.World, account string, t *team.Team) []Finding {
 					out = append(out, warnf(RuleUnheldKey, p.Name, "%s has a key bpkeys cannot use (%s)", p.Name, k.Unsupported))
 					continue
 				}
-				if _, ok := t.Holder(k.Key); !ok && !seen[k.Key] {
+				if e, ok := t.Key(k.Key); (!ok || (e.Holder == "" && e.Host == "")) && !seen[k.Key] {
 					seen[k.Key] = true
-					out = append(out, warnf(RuleUnheldKey, p.Name, "key %s of %s is held by nobody in the team file", k.Key.Legacy(), p.Name))
+					out = append(out, warnf(RuleUnheldKey, p.Name, "key %s of %s is held by nobody in the team file", k.Key.String(), p.Name))
 				}
 			}
 		}
@@ -174,35 +220,34 @@ func CheckPlan(p *permissions.Plan, w *permissions.World, t *team.Team, pol *Pol
 
 // CheckChange checks the account after a change (a plan, or a proposal's
 // native auth actions applied with permissions.Account.ApplyNative) against
-// its state before: a built-in problem the change introduces is an error,
-// one already there is a warning; removing a permission's last hardware key
-// is an error; the policy file, when given, applies to the state after.
+// its state before: a built-in problem the change introduces or worsens is
+// an error, one already there is a warning; a permission that needed a
+// hardware key and no longer does is an error; owner or active needing
+// fewer people is a warning; without a team file a warning says what could
+// not be checked; the policy file, when given, applies to the state after.
+// w must hold every account the after state names (permissions.ExtendWorld
+// reads those new to the change): one not read is an error.
 func CheckChange(before, after *permissions.Account, w *permissions.World, t *team.Team, pol *Policy) []Finding {
 	beforeW := w.With(before)
 	afterW := w.With(after)
-	prior := BuiltIn(beforeW, before.Name, t)
+	prior := state(beforeW, before.Name, t, pol, true)
 	var out []Finding
 	existed := func(f Finding) bool {
-		return slices.ContainsFunc(prior, func(b Finding) bool { return b.Rule == f.Rule && b.Permission == f.Permission })
+		return slices.ContainsFunc(prior, func(b Finding) bool {
+			return b.Rule == f.Rule && b.Permission == f.Permission && !worsens(f.Power, b.Power) && b.Severity == permissions.SeverityError
+		})
 	}
-	for _, f := range BuiltIn(afterW, after.Name, t) {
-		if f.Severity == permissions.SeverityError && existed(f) {
+	for _, f := range state(afterW, after.Name, t, pol, true) {
+		if f.Severity == permissions.SeverityError && f.BuiltIn && existed(f) {
 			f.Severity = permissions.SeverityWarning
 			f.Message += " (already the case before this change)"
 		}
 		out = append(out, f)
 	}
 	if t != nil {
-		for _, bp := range before.Permissions {
-			ap := after.Perm(bp.Name)
-			if ap == nil {
-				continue
-			}
-			if hardwareKeys(&bp, t) > 0 && hardwareKeys(ap, t) == 0 {
-				out = append(out, errorf(RuleLastHardware, bp.Name, "the change removes the last hardware key of %s (per the team file): it would be held only by software keys; add the new key to the team file as hardware if it is one", bp.Name))
-			}
-		}
+		out = append(out, hardwareFindings(beforeW, afterW, before, after, t)...)
 	}
+	out = append(out, fewerPeopleFindings(beforeW, afterW, before, after, t)...)
 	if pol != nil {
 		out = append(out, pol.Check(afterW, after.Name, t)...)
 	}
@@ -214,7 +259,7 @@ func CheckChange(before, after *permissions.Account, w *permissions.World, t *te
 // Without a team file, lockouts are checked against every key (the tree's
 // structure) rather than the keys the team holds.
 func CheckAccount(w *permissions.World, account string, t *team.Team, pol *Policy) []Finding {
-	out := BuiltIn(w, account, t)
+	out := state(w, account, t, pol, false)
 	if pol != nil {
 		out = append(out, pol.Check(w, account, t)...)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,11 +141,8 @@ func TestSafePlansOnDevchain(t *testing.T) {
 			if !before.Equal(base()) {
 				t.Fatal("the devchain's account is not the corpus base")
 			}
-			p, err := permissions.NewPlan(before, c.edits, tm.Label)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fs := policies.CheckPlan(p, w, tm, nil); policies.HasErrors(fs) {
+			p, fs := c.judge(t, w, tm)
+			if policies.HasErrors(fs) {
 				t.Fatalf("refused: %v", fs)
 			}
 			if err := e.pushPlan(p); err != nil {
@@ -187,5 +185,91 @@ func TestLockoutIsReal(t *testing.T) {
 		ActionData: eos.NewActionDataFromHexData(contracts.MustEncode(contracts.UpdateAuth{Account: acct, Permission: "active", Parent: "owner", Auth: keyAuth(kAliceActive).EOS()}))}
 	if err := e.push([]*eos.Action{act}); err == nil {
 		t.Fatal("the team still controls active")
+	}
+}
+
+// A plan made under limitauthchg carries authorized_by and is accepted; the
+// same change without it is refused by the chain; when the setting does not
+// let active authorize, the plan declares owner and still goes through.
+func TestPlansUnderLimitAuthChg(t *testing.T) {
+	w, tm := world(), loadTeam(t)
+	for _, tc := range []struct {
+		allow   []eos.Name
+		declare string
+	}{
+		{[]eos.Name{"owner", "active"}, "active"},
+		{[]eos.Name{"owner"}, "owner"},
+	} {
+		e := newChain(t)
+		lim := &eos.Action{Account: "eosio", Name: "limitauthchg", Authorization: []eos.PermissionLevel{{Actor: acct, Permission: "active"}},
+			ActionData: eos.NewActionDataFromHexData(contracts.MustEncode(contracts.LimitAuthChg{Account: acct, AllowPerms: tc.allow}))}
+		if err := e.push([]*eos.Action{lim}); err != nil {
+			t.Fatalf("limitauthchg: %v", err)
+		}
+		before := e.account(acct)
+		edits := []permissions.Edit{addKey("rotate", spareOf("bob", 0), 1), link("claim", "eosio::voteproducer")}
+		// Without the setting in the model: the chain refuses.
+		plain, err := permissions.NewPlan(before, edits, tm.Label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.pushPlan(plain); err == nil || !strings.Contains(err.Error(), "authorized_by is required for this account") {
+			t.Fatalf("plan without authorized_by: %v", err)
+		}
+		var names []string
+		for _, n := range tc.allow {
+			names = append(names, string(n))
+		}
+		before.AuthChange = &permissions.AuthChangeLimit{Allow: names}
+		p, err := permissions.NewPlan(before, edits, tm.Label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Actions {
+			if a.Authorization[0].Permission != tc.declare {
+				t.Fatalf("%s declares %s, want %s", a.Summary, a.Authorization[0].Permission, tc.declare)
+			}
+		}
+		if fs := policies.CheckPlan(p, w, tm, nil); policies.HasErrors(fs) {
+			t.Fatalf("refused: %v", fs)
+		}
+		if err := e.pushPlan(p); err != nil {
+			t.Fatalf("allow %v: the devchain refused the plan: %v", tc.allow, err)
+		}
+		if after := e.account(acct); !after.Equal(p.After) {
+			t.Fatalf("chain state differs from the plan's after tree")
+		}
+		// The team still controls owner: a further signed updateauth.
+		q := p.After.Perm("owner")
+		ua := contracts.UpdateAuthBy{UpdateAuth: contracts.UpdateAuth{Account: acct, Permission: "owner", Auth: q.Auth.EOS()}, AuthorizedBy: "owner"}
+		act := &eos.Action{Account: "eosio", Name: "updateauth", Authorization: []eos.PermissionLevel{{Actor: acct, Permission: "owner"}},
+			ActionData: eos.NewActionDataFromHexData(contracts.MustEncode(ua))}
+		if err := e.push([]*eos.Action{act}); err != nil {
+			t.Fatalf("the team can no longer update owner: %v", err)
+		}
+	}
+}
+
+// The rules know which permissions may change authorities under the
+// setting: with active unable to authorize, a single person on active is
+// no longer someone who can change authorities.
+func TestRulesUnderLimitAuthChg(t *testing.T) {
+	tm := loadTeam(t)
+	b := base()
+	b.Perm("active").Auth.Threshold = 1 // alice alone
+	w := world().With(b)
+	if !has(policies.CheckAccount(w, acct, tm, nil), policies.RuleSinglePower, "active", permissions.SeverityWarning) {
+		t.Fatal("no single-person finding on a 1-of-3 active")
+	}
+	for _, f := range policies.CheckAccount(w, acct, tm, nil) {
+		if f.Rule == policies.RuleSinglePower && f.Permission == "active" && !strings.Contains(f.Power, "change-auth") {
+			t.Fatalf("without the setting active changes auth: %+v", f)
+		}
+	}
+	b.AuthChange = &permissions.AuthChangeLimit{Allow: []string{"owner"}}
+	for _, f := range policies.CheckAccount(world().With(b), acct, tm, nil) {
+		if f.Rule == policies.RuleSinglePower && f.Permission == "active" && strings.Contains(f.Power, "change-auth") {
+			t.Fatalf("under allow [owner] active still changes auth: %+v", f)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/internal/redact"
 	"github.com/bpkeys/bpkeys/permissions"
@@ -88,6 +89,8 @@ type DesiredPermission struct {
 //	    no_single_person: false
 //	no_shared_keys:
 //	  - [owner, active]
+//	allow_contract_wide_links: [eosio.token]
+//	require_team_file: true
 //	desired:
 //	  - permission: owner
 //	    threshold: 2
@@ -98,6 +101,12 @@ type Policy struct {
 	NoSharedKeys [][]string `yaml:"no_shared_keys"`
 	// Desired is the tree the account should have: any difference is drift.
 	Desired []DesiredPermission `yaml:"desired"`
+	// AllowContractWideLinks lists the contracts among eosio, eosio.token,
+	// eosio.msig and the account itself whose contract-wide links
+	// (contract::*) are allowed; the built-in rules refuse them otherwise.
+	AllowContractWideLinks []string `yaml:"allow_contract_wide_links"`
+	// RequireTeamFile turns the no-team-file warning into an error.
+	RequireTeamFile bool `yaml:"require_team_file"`
 
 	desired *permissions.Account
 }
@@ -148,6 +157,11 @@ func Parse(b []byte) (*Policy, error) {
 		}
 		if r.MinHolders < 0 {
 			return nil, fmt.Errorf("permissions.%s.min_holders: %d is negative", name, r.MinHolders)
+		}
+	}
+	for _, c := range p.AllowContractWideLinks {
+		if _, err := contracts.NameValue(c); err != nil || c == "" {
+			return nil, fmt.Errorf("allow_contract_wide_links: %q is not a valid contract account name", c)
 		}
 	}
 	for i, g := range p.NoSharedKeys {
@@ -321,7 +335,7 @@ func (p *Policy) Check(w *permissions.World, account string, t *team.Team) []Fin
 		slices.SortFunc(keys, signer.Compare)
 		for _, k := range keys {
 			if ps := owners[k]; len(ps) > 1 {
-				out = append(out, perr(RuleSharedKey, ps[0], "key %s is in %s: the policy says these permissions must not share keys", k.Legacy(), strings.Join(ps, " and ")))
+				out = append(out, perr(RuleSharedKey, ps[0], "key %s is in %s: the policy says these permissions must not share keys", k.String(), strings.Join(ps, " and ")))
 			}
 		}
 	}
@@ -357,10 +371,10 @@ func (p *Policy) checkPerm(w *permissions.World, account string, perm *permissio
 			continue
 		}
 		if r.HardwareOnly && !t.IsHardware(k.Key) {
-			out = append(out, perr(RuleHardwareOnly, name, "key %s of %s (%s) is not a hardware key in the team file; the policy asks for hardware keys only", k.Key.Legacy(), name, t.Label(k.Key)))
+			out = append(out, perr(RuleHardwareOnly, name, "key %s of %s (%s) is not a hardware key in the team file; the policy asks for hardware keys only", k.Key.String(), name, t.Label(k.Key)))
 		}
 		if r.AttestationRequired && !t.HasAttestation(k.Key) {
-			out = append(out, perr(RuleAttestation, name, "key %s of %s (%s) has no attestation certificate in the team file; the policy requires one", k.Key.Legacy(), name, t.Label(k.Key)))
+			out = append(out, perr(RuleAttestation, name, "key %s of %s (%s) has no attestation certificate in the team file; the policy requires one", k.Key.String(), name, t.Label(k.Key)))
 		}
 	}
 	if r.MinHolders > 0 || r.NoSinglePerson {

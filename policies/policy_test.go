@@ -34,11 +34,11 @@ func TestPolicyRules(t *testing.T) {
 	}{
 		{"clean", "permissions:\n  owner:\n    min_threshold: 2\n    min_holders: 2\n    hardware_only: true\n", nil},
 		{"min threshold", "permissions:\n  owner:\n    min_threshold: 3\n", []string{"min-threshold owner"}},
-		{"min holders", "permissions:\n  active:\n    min_holders: 2\n", []string{"min-holders active"}},
+		{"min holders", "permissions:\n  active:\n    min_holders: 3\n", []string{"min-holders active"}},
 		{"single person", "permissions:\n  claim:\n    no_single_person: true\n", []string{"no-single-person claim"}},
 		{"attestation", "permissions:\n  claim:\n    attestation_required: true\n", []string{"attestation-required claim"}},
 		{"allowed links", "permissions:\n  rotate:\n    allowed_links: [eosio::regproducer2, eosio::unregprod]\n", []string{"allowed-links rotate"}},
-		{"wildcard", "permissions:\n  \"*\":\n    min_threshold: 2\n", []string{"min-threshold active", "min-threshold claim", "min-threshold rotate"}},
+		{"wildcard", "permissions:\n  \"*\":\n    min_threshold: 2\n", []string{"min-threshold claim", "min-threshold rotate"}},
 		{"shared keys", "no_shared_keys:\n  - [owner, active, claim]\n", nil},
 		{"missing permission", "permissions:\n  vote:\n    min_threshold: 1\n", []string{"missing-permission vote"}},
 		{"drift", "desired:\n  - permission: owner\n    threshold: 2\n    keys:\n      - {key: " + kAliceOwner.PublicKey().String() + ", weight: 1}\n      - {key: " + kBobOwner.PublicKey().String() + ", weight: 1}\n",

@@ -47,7 +47,7 @@ func BenchmarkRotateSoftHSM(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := plan.Execute(ctx, tc.client, tc.journal, []signer.Signer{key}); err != nil {
+				if _, err := tc.execute(ctx, plan, []signer.Signer{key}); err != nil {
 					b.Fatal(err)
 				}
 				if _, ok, err := Confirm(ctx, tc.client, team, plan.New, time.Second, nil); !ok {

@@ -18,16 +18,12 @@ import (
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // EOSMainnetChainID is EOS mainnet's chain id, where eosio.bpay pays block
 // rewards (since the 2024 tokenomics change).
 const EOSMainnetChainID = "aca376f206b8fc25a6ed44dbdc66547c36c6c33e3a119ffbeaef943642f0e906"
-
-// maxExpirationBumps bounds how often a claim is re-signed with another
-// expiration for a deterministic-nonce HSM (each try succeeds with odds of
-// about one half).
-const maxExpirationBumps = 8
 
 // AlreadyClaimedMessage is eosio::claimrewards's assertion for a claim
 // within 24 hours of the last (eosio_assert_message_exception, 3050003).
@@ -48,6 +44,10 @@ const (
 	// ClaimedByOther: another run on this machine held the account's claim
 	// lock and claimed while this one waited; this run sent nothing.
 	ClaimedByOther ClaimStatus = "claimed-by-another-run"
+	// NotActivated: the system contract is not activated (under 15% of the
+	// supply voting), so eosio refuses claims, and eosio.bpay holds
+	// nothing; nothing was sent.
+	NotActivated ClaimStatus = "not-activated"
 )
 
 // ClaimResult is what a claim run did.
@@ -71,6 +71,9 @@ type ClaimResult struct {
 	// BPayUnlinked: eosio.bpay held rewards but eosio.bpay::claimrewards is
 	// not linked to the claim permission, so only eosio was claimed.
 	BPayUnlinked bool `json:"bpay_unlinked,omitempty"`
+	// Activation is the system contract's activation state (nil when the
+	// run did not read it).
+	Activation *Activation `json:"activation,omitempty"`
 
 	amounts []eos.Asset
 }
@@ -164,7 +167,7 @@ type Claimer struct {
 	// pending is a signed claim whose push was uncertain: it is re-sent,
 	// never rebuilt, until the chain says whether it went through: its id,
 	// the contracts it claims from and the last claim time before it.
-	pending       *eos.SignedTransaction
+	pending       *chain.PackedTransaction
 	pendingOf     []string
 	pendingID     string
 	pendingBefore time.Time
@@ -375,7 +378,7 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		if out, ok := c.pendingLanded(ctx); ok {
 			return out, nil
 		}
-		res, err := c.Chain.Push(ctx, c.pending)
+		res, err := c.Chain.PushPacked(ctx, c.pending)
 		switch {
 		case err == nil:
 			out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: c.pendingOf, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint}
@@ -420,14 +423,27 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 	}
 	t := row.LastClaimTime
 	*lastSeen = &t
-	if !row.ClaimAllowedAt(head) {
+	act, err := ReadActivation(ctx, c.Chain)
+	if err != nil {
+		return nil, err
+	}
+	base.Activation = &act
+	// eosio's claim needs the 24 hours and an activated chain; eosio.bpay's
+	// has neither rule: it pays whenever it holds rewards.
+	eosioDue := row.ClaimAllowedAt(head) && !act.NotActivated()
+	contractsToClaim, err := c.contractsDue(ctx, info.ChainID, eosioDue)
+	if err != nil {
+		return nil, err
+	}
+	if len(contractsToClaim) == 0 {
+		if act.NotActivated() {
+			base.Status = NotActivated
+			lg.Info("not activated: claims from eosio fail until 15% of the supply votes; nothing sent", "account", c.Account, "total_activated_stake", act.TotalActivatedStake)
+			return base, nil
+		}
 		base.Status = NotYet
 		lg.Info("not yet: nothing sent", "account", c.Account, "last_claim_time", row.LastClaimTime, "next_allowed", base.NextAllowed, "wait", base.NextAllowed.Sub(head).Round(time.Second).String())
 		return base, nil
-	}
-	contractsToClaim, err := c.contractsDue(ctx, info.ChainID)
-	if err != nil {
-		return nil, err
 	}
 	var acts []*eos.Action
 	for _, k := range contractsToClaim {
@@ -437,41 +453,47 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 			ActionData:    eos.NewActionData(contracts.ClaimRewards{Owner: eos.AccountName(c.Account)}),
 		})
 	}
+	// A reward contract the chain does not have (an older system without
+	// eosio.bpay) would run nothing and look paid: refuse before signing.
+	if err := chain.CheckActionsAgainstABI(ctx, c.Chain, acts); err != nil {
+		return nil, err
+	}
 	signers, closeSigners, err := c.OpenSigners(ctx)
 	if err != nil {
 		return nil, &SignerError{Err: fmt.Errorf("opening the claim key: %w", err)}
 	}
 	defer closeSigners()
-	tx, err := c.Chain.NewTransaction(ctx, acts, c.Expiration)
+	g := &txflow.Gate{Chain: c.Chain, Journal: c.Journal}
+	prep, err := g.Prepare(ctx, txflow.Job{
+		Note: "claimrewards " + c.Account, Stages: [][]*eos.Action{acts}, Expiration: c.Expiration,
+		Avail: pubKeys(signers), Refreeze: true,
+		OnRefreeze: func() {
+			lg.Info("the HSM signs deterministically and this digest had no canonical signature: expiration moved one second earlier, signing again", "account", c.Account)
+		},
+	})
 	if err != nil {
+		if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
+			return nil, fmt.Errorf("the claim key cannot sign for %s@%s: %w", c.Account, c.permission(), err)
+		}
 		return nil, err
 	}
-	avail := make([]signer.PublicKey, len(signers))
-	for i, s := range signers {
-		avail[i] = s.PublicKey()
+	// Unattended: the operator confirmed by scheduling the claim; what is
+	// signed is logged before the signature.
+	lg.Info("signing", "account", c.Account, "transaction", prep.Summary(), "digest", prep.Digests())
+	_ = prep.Lines()
+	if err := prep.Confirmed(); err != nil {
+		return nil, err
 	}
-	required, err := c.Chain.RequiredKeys(ctx, tx.Transaction, avail)
-	if err != nil {
-		return nil, fmt.Errorf("the claim key cannot sign for %s@%s: %w", c.Account, c.permission(), err)
-	}
-	for bump := 0; ; bump++ {
-		err := audit.SignTransaction(ctx, c.Journal, "claimrewards "+c.Account, tx, info.ChainID, required, signers)
-		if err == nil {
-			break
-		}
-		if errors.Is(err, signer.ErrDeterministicNonce) && bump < maxExpirationBumps {
-			// An HSM with deterministic nonces gave a non-canonical K1
-			// signature for this digest and will give it again: another
-			// expiration makes another digest. Earlier, never later, so the
-			// one-hour limit holds; nothing was pushed.
-			tx.Expiration.Time = tx.Expiration.Time.Add(-time.Second)
-			tx.Signatures = nil
-			lg.Info("the HSM signs deterministically and this digest had no canonical signature: expiration moved one second earlier, signing again", "account", c.Account)
-			continue
-		}
+	done, err := g.Sign(ctx, prep, signers)
+	var serr *txflow.SignError
+	if errors.As(err, &serr) {
 		return nil, &SignerError{Err: fmt.Errorf("signing the claim: %w", err)}
 	}
-	res, err := c.Chain.Push(ctx, tx)
+	var res *chain.PushResult
+	if err == nil {
+		res = done.Pushed[0]
+	}
+
 	if err != nil {
 		if chain.IsAssertion(err, AlreadyClaimedMessage) {
 			// Lost the race: someone claimed since the row was read.
@@ -487,15 +509,15 @@ func (c *Claimer) attempt(ctx context.Context, lastSeen **time.Time) (*ClaimResu
 		}
 		var unc *chain.PushUncertainError
 		if errors.As(err, &unc) {
-			c.pending, c.pendingOf, c.pendingID, c.pendingBefore = tx, contractsToClaim, unc.ID.String(), row.LastClaimTime
+			c.pending, c.pendingOf, c.pendingID, c.pendingBefore = prep.Stages[0].Frozen.Pack(), contractsToClaim, unc.ID.String(), row.LastClaimTime
 			if out, ok := c.pendingLanded(ctx); ok {
-				out.BPayUnlinked = c.bpayUnlinked
+				out.BPayUnlinked, out.Activation = c.bpayUnlinked, &act
 				return out, nil
 			}
 		}
 		return nil, err
 	}
-	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: contractsToClaim, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint, BPayUnlinked: c.bpayUnlinked}
+	out := &ClaimResult{Account: c.Account, Status: Claimed, Contracts: contractsToClaim, TrxID: res.TransactionID.String(), Endpoint: res.Endpoint, Activation: &act, BPayUnlinked: c.bpayUnlinked}
 	if res.Trace != nil {
 		out.amounts = receivedBy(res.Trace, c.Account)
 	}
@@ -520,10 +542,11 @@ func (c *Claimer) finishClaimed(ctx context.Context, out *ClaimResult) (*ClaimRe
 	return out, nil
 }
 
-// contractsDue lists the reward contracts to claim from now: eosio, and
+// contractsDue lists the reward contracts to claim from now: eosio when
+// eosioDue (its 24 hours have passed on an activated chain), and
 // eosio.bpay when configured (or detected) and it holds rewards for the
-// account.
-func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID) ([]string, error) {
+// account, whatever eosio's clock says.
+func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID, eosioDue bool) ([]string, error) {
 	list := c.RewardContracts
 	if list == nil {
 		var err error
@@ -533,6 +556,9 @@ func (c *Claimer) contractsDue(ctx context.Context, chainID signer.ChainID) ([]s
 	}
 	var out []string
 	for _, k := range list {
+		if k == string(contracts.System) && !eosioDue {
+			continue
+		}
 		if k != string(contracts.BPay) {
 			out = append(out, k)
 			continue
@@ -698,5 +724,13 @@ func receivedBy(t *chain.Trace, account string) []eos.Asset {
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Symbol.Symbol < out[j].Symbol.Symbol })
+	return out
+}
+
+func pubKeys(signers []signer.Signer) []signer.PublicKey {
+	out := make([]signer.PublicKey, len(signers))
+	for i, s := range signers {
+		out[i] = s.PublicKey()
+	}
 	return out
 }

@@ -69,12 +69,13 @@ func TestClaimTwiceThenNextDay(t *testing.T) {
 	if !strings.Contains(logs.String(), `"msg":"not yet: nothing sent"`) {
 		t.Fatalf("logs:\n%s", logs.String())
 	}
-	// Exactly 24 hours after the claim's block is still too early (the rule
-	// is strictly greater); a second later it is due.
+	// Exactly 24 hours after the claim's block is still too early for eosio
+	// (the rule is strictly greater), but eosio.bpay, which has no such
+	// rule, holds the day's rewards; a second later eosio is due.
 	if _, err := tc.dc.AdvanceTime(res.LastClaim.Add(24 * time.Hour).Sub(tc.dc.Head().Time)); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := cl.Once(ctx); err != nil || r.Status != NotYet {
+	if r, err := cl.Once(ctx); err != nil || r.Status != Claimed || strings.Join(r.Contracts, ",") != "eosio.bpay" || !r.LastClaim.Equal(res.LastClaim) {
 		t.Fatalf("at exactly 24 h: %v %+v", err, r)
 	}
 	if _, err := tc.dc.AdvanceTime(time.Second); err != nil {
@@ -84,18 +85,18 @@ func TestClaimTwiceThenNextDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// eosio pays 150, eosio.bpay accrued 100 over the day.
-	if res3.Status != Claimed || len(res3.Amounts) != 1 || !strings.HasPrefix(res3.Amounts[0], "250.00") || !res3.LastClaim.After(res.LastClaim) {
+	// eosio pays 150, eosio.bpay accrued a second's worth.
+	if res3.Status != Claimed || len(res3.Amounts) != 1 || !strings.HasPrefix(res3.Amounts[0], "150.00") || !res3.LastClaim.After(res.LastClaim) {
 		t.Fatalf("next day %+v", res3)
 	}
 	m := cl.Metrics
-	if m.Claims != 2 || m.NoOps != 2 || m.Amount["EOS"] < 500 || m.Amount["EOS"] > 500.01 || !m.NextAllowed.Equal(res3.NextAllowed) {
+	if m.Claims != 3 || m.NoOps != 1 || m.Amount["EOS"] < 500 || m.Amount["EOS"] > 500.01 || !m.NextAllowed.Equal(res3.NextAllowed) {
 		t.Fatalf("metrics %+v", m)
 	}
 	checkPromText(t, m.Path)
 	// Counters carry over to the next process.
 	m2, err := LoadMetrics(m.Path, team)
-	if err != nil || m2.Claims != 2 || m2.Amount["EOS"] != m.Amount["EOS"] || m2.NoOps != 2 {
+	if err != nil || m2.Claims != 3 || m2.Amount["EOS"] != m.Amount["EOS"] || m2.NoOps != 1 {
 		t.Fatalf("reloaded %+v %v", m2, err)
 	}
 	if strings.Contains(logs.String(), "1234") {
@@ -394,5 +395,85 @@ func TestClaimDeterministicHSM(t *testing.T) {
 	}
 	if n := tc.journalCount(t); n != 2 {
 		t.Fatalf("journal %d entries, want both attempts", n)
+	}
+}
+
+// TestClaimBPayWhileEosioWaits: eosio was claimed an hour ago and eosio.bpay
+// holds rewards: eosio.bpay's claimrewards has no 24-hour rule, so it is
+// claimed alone.
+func TestClaimBPayWhileEosioWaits(t *testing.T) {
+	ctx := context.Background()
+	tc := newTestChain(t, defaultKeys())
+	var logs bytes.Buffer
+	cl := newClaimer(tc, tkClaim, &logs)
+	first, err := cl.Once(ctx)
+	if err != nil || first.Status != Claimed {
+		t.Fatalf("first claim: %v %+v", err, first)
+	}
+	if _, err := tc.dc.AdvanceTime(time.Hour); err != nil { // eosio.bpay accrues an hour's rewards
+		t.Fatal(err)
+	}
+	r, err := cl.Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != Claimed || strings.Join(r.Contracts, ",") != "eosio.bpay" || len(r.Amounts) != 1 || !strings.HasPrefix(r.Amounts[0], "4.16") {
+		t.Fatalf("an hour later %+v", r)
+	}
+	if !r.LastClaim.Equal(first.LastClaim) || r.Activation == nil || !r.Activation.Activated {
+		t.Fatalf("eosio's claim time moved or activation unread: %+v %+v", r, r.Activation)
+	}
+	// Nothing left anywhere: a polite no-op.
+	if r, err := cl.Once(ctx); err != nil || r.Status != NotYet {
+		t.Fatalf("third run %v %+v", err, r)
+	}
+}
+
+// TestClaimOnChainNotActivated: under 15% of the supply voting eosio
+// refuses every claim; eosio.bpay still pays, and then the run says why
+// nothing is sent.
+func TestClaimOnChainNotActivated(t *testing.T) {
+	ctx := context.Background()
+	g := strings.Replace(genesisJSON(defaultKeys()), `{"chain_id":`, `{"activated":false,"chain_id":`, 1)
+	tc := newTestChainFrom(t, g)
+	var logs bytes.Buffer
+	cl := newClaimer(tc, tkClaim, &logs)
+	info, err := Show(ctx, tc.client, team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Activation.NotActivated() || info.ClaimAllowedNow {
+		t.Fatalf("show: %+v", info)
+	}
+	r, err := cl.Once(ctx)
+	if err != nil || r.Status != Claimed || strings.Join(r.Contracts, ",") != "eosio.bpay" {
+		t.Fatalf("first run %v %+v", err, r)
+	}
+	r, err = cl.Once(ctx)
+	if err != nil || r.Status != NotActivated || r.TrxID != "" {
+		t.Fatalf("second run %v %+v", err, r)
+	}
+	if !strings.Contains(r.Activation.Explain(), "claims from eosio fail until 15% of the supply votes") {
+		t.Fatalf("explain %q", r.Activation.Explain())
+	}
+}
+
+// TestClaimLegacyChain: an older system contract has no eosio.bpay
+// contract; the claim detects that and claims eosio alone, and an
+// operator's --contracts naming eosio.bpay fails before signing (the chain
+// would run nothing and report success).
+func TestClaimLegacyChain(t *testing.T) {
+	ctx := context.Background()
+	g := strings.Replace(genesisJSON(defaultKeys()), `{"chain_id":`, `{"system_contract":"legacy","chain_id":`, 1)
+	tc := newTestChainFrom(t, g)
+	var logs bytes.Buffer
+	forced := newClaimer(tc, tkClaim, &logs)
+	forced.RewardContracts = []string{"eosio", "eosio.bpay"}
+	if _, err := forced.Once(ctx); err == nil || !strings.Contains(err.Error(), "eosio.bpay") || tc.journalCount(t) != 0 {
+		t.Fatalf("forced eosio.bpay: %v (journal %d)", err, tc.journalCount(t))
+	}
+	r, err := newClaimer(tc, tkClaim, &logs).Once(ctx)
+	if err != nil || r.Status != Claimed || strings.Join(r.Contracts, ",") != "eosio" {
+		t.Fatalf("detected: %v %+v", err, r)
 	}
 }

@@ -21,7 +21,8 @@
 //   - It never holds a private key: a new block-signing key is generated on a
 //     device by the caller (package devices) and only its public key reaches
 //     this package, which records where it lives (WriteKeyRecord).
-//   - Every signature goes through audit.SignTransaction: no journal, no
+//   - Every signature goes through the signing gate (package txflow): frozen
+//     bytes, judged, journalled, signed, pushed, read back; no journal, no
 //     signature.
 //   - It signs only with the keys nodeos names as required.
 //   - A claim is not sent before the chain's head block time has passed the
@@ -46,7 +47,8 @@
 //	c, _ := chain.New(chain.Options{URLs: urls})
 //	info, err := producer.Show(ctx, c, "bpteam111111")
 //	plan, err := producer.PrepareRotation(ctx, c, producer.RotateRequest{Account: "bpteam111111", NewKeys: []signer.PublicKey{pub}}, signers)
-//	res, err := plan.Execute(ctx, c, journal, signers)
+//	prep, err := plan.Prepare(ctx, gate)   // show prep.Lines(), confirm, prep.Confirmed()
+//	res, err := gate.Sign(ctx, prep, signers)
 //
 //	cl := &producer.Claimer{Chain: c, Journal: journal, Account: "bpteam111111", OpenSigners: open}
 //	res, err := cl.Once(ctx)   // cron

@@ -22,6 +22,9 @@ func TestClaimUncertainResolvedFromTable(t *testing.T) {
 	tc := newTestChain(t, defaultKeys())
 	p := faultproxy.New(t, tc.fronts[0].srv.URL)
 	p.Set("/v1/chain/send_transaction", faultproxy.Drop)
+	// A node without the transaction-status API (nodeos's default).
+	p.Set("/v1/chain/get_transaction_status", faultproxy.Lie)
+	p.SetLie(404, `{"code":404,"message":"Not Found","error":{"code":0,"name":"exception","what":"unknown endpoint","details":[]}}`)
 	id, _ := signer.ParseChainID(testChainID)
 	client, err := chain.New(chain.Options{URLs: []string{p.URL}, ChainID: id})
 	if err != nil {
@@ -121,7 +124,7 @@ func TestClaimBPayUnlinked(t *testing.T) {
 	if !strings.Contains(g, `{"account":"eosio","action":"claimrewards"}]`) {
 		t.Fatal("the genesis did not change")
 	}
-	tc := newTestChainGenesis(t, g)
+	tc := newTestChainFrom(t, g)
 	var logs bytes.Buffer
 	cl := newClaimer(tc, tkClaim, &logs)
 	cl.Metrics, _ = LoadMetrics(filepath.Join(t.TempDir(), "claim.prom"), team)

@@ -26,6 +26,7 @@ import (
 	"github.com/bpkeys/bpkeys/internal/testenv"
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 const (
@@ -159,10 +160,11 @@ type front struct {
 
 func newTestChain(t testing.TB, k teamKeys) *testChain {
 	t.Helper()
-	return newTestChainGenesis(t, genesisJSON(k))
+	return newTestChainFrom(t, genesisJSON(k))
 }
 
-func newTestChainGenesis(t testing.TB, genesis string) *testChain {
+// newTestChainFrom is newTestChain with a genesis of the caller's.
+func newTestChainFrom(t testing.TB, genesis string) *testChain {
 	t.Helper()
 	g, err := devchain.ParseGenesis([]byte(genesis))
 	if err != nil {
@@ -288,4 +290,25 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func tkFromSeed(seed string) signer.PublicKey {
 	return testsigner.FromSeed(signer.CurveK1, seed).PublicKey()
+}
+
+// execute signs a plan through the signing gate, as the commands do: shown
+// (to nobody), confirmed, signed, pushed.
+func (tc *testChain) execute(ctx context.Context, p interface {
+	Prepare(context.Context, *txflow.Gate) (*txflow.Prepared, error)
+}, signers []signer.Signer) (*Outcome, error) {
+	g := &txflow.Gate{Chain: tc.client, Journal: tc.journal}
+	prep, err := p.Prepare(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	_ = prep.Lines()
+	if err := prep.Confirmed(); err != nil {
+		return nil, err
+	}
+	res, err := g.Sign(ctx, prep, signers)
+	if err != nil {
+		return nil, err
+	}
+	return OutcomeOf(res), nil
 }

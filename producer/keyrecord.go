@@ -30,9 +30,19 @@ type KeyRecord struct {
 	Via       Via       `json:"via,omitempty"`
 	TrxID     string    `json:"trx_id,omitempty"`
 	Proposal  string    `json:"proposal,omitempty"`
-	// Status is generated, dry-run, proposed, sent or confirmed.
+	// Status is generated (the key exists, nothing sent), pending (sent or
+	// proposed, the producers table does not show it yet: keep the old key
+	// on the node) or installed-ready (the producers table shows it:
+	// install it on the producing node).
 	Status string `json:"status"`
 }
+
+// Key record statuses.
+const (
+	KeyGenerated      = "generated"
+	KeyPending        = "pending"
+	KeyInstalledReady = "installed-ready"
+)
 
 // KeyRecordDir is the directory of key records under a state directory.
 func KeyRecordDir(stateDir string) string { return filepath.Join(stateDir, "producer-keys") }

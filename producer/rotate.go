@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	eos "github.com/eoscanada/eos-go"
 
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/signer"
 )
@@ -127,6 +129,11 @@ func PrepareRotation(ctx context.Context, c Chain, req RotateRequest, signers []
 		act = &eos.Action{Account: contracts.System, Name: "regproducer", ActionData: eos.NewActionData(contracts.RegProducer{
 			Producer: eos.AccountName(req.Account), ProducerKey: auth.Keys[0].Key.ECC(), URL: row.URL, Location: row.Location})}
 	}
+	// An action the system contract does not have would be ignored by the
+	// chain and look done: refuse it before anything is signed.
+	if err := chain.CheckActionsAgainstABI(ctx, c, []*eos.Action{act}); err != nil {
+		return nil, fmt.Errorf("rotating the block-signing key of %s: %w", req.Account, err)
+	}
 	plan, err := prepare(ctx, c, req.Account, perm, linked, act, req.SendOptions, signers)
 	if err != nil {
 		return nil, err
@@ -150,6 +157,9 @@ func PrepareUnregister(ctx context.Context, c Chain, account string, opts SendOp
 	}
 	perm, linked := permissionFor(acct, "unregprod")
 	act := &eos.Action{Account: contracts.System, Name: "unregprod", ActionData: eos.NewActionData(contracts.UnregProd{Producer: eos.AccountName(account)})}
+	if err := chain.CheckActionsAgainstABI(ctx, c, []*eos.Action{act}); err != nil {
+		return nil, nil, fmt.Errorf("unregistering %s: %w", account, err)
+	}
 	plan, err := prepare(ctx, c, account, perm, linked, act, opts, signers)
 	if err != nil {
 		return nil, nil, err
@@ -198,4 +208,67 @@ func ConfirmUnregistered(ctx context.Context, c Chain, account string, deadline 
 			return row, false, err
 		}
 	}
+}
+
+// NotShownError is a state change the chain accepted but whose effect the
+// producers table does not show within the confirmation window.
+type NotShownError struct {
+	Account string
+	TrxID   string
+	Want    string // what was asked for
+	Shows   string // what the table shows (or why it could not be read)
+	Window  time.Duration
+}
+
+func (e *NotShownError) Error() string {
+	return fmt.Sprintf("transaction %s was accepted, but after %s the producers table of %s still shows %s, not %s: treat it as not done (keep the old key on the producing node) and check with bpkeys producer show %s",
+		e.TrxID, e.Window, e.Account, e.Shows, e.Want, e.Account)
+}
+
+// ReadBackRotation polls the producers row until it shows want, for at
+// most window. It returns the row, or a *NotShownError saying what the
+// table shows.
+func ReadBackRotation(ctx context.Context, c Chain, account, trxID string, want Authority, window time.Duration, clock Clock) (*Row, error) {
+	row, ok, err := Confirm(ctx, c, account, want, window, clock)
+	if ok {
+		return row, nil
+	}
+	return row, &NotShownError{Account: account, TrxID: trxID, Want: want.String(), Shows: shows(row, err), Window: window}
+}
+
+// ReadBackUnregistered polls until the row shows the producer inactive.
+func ReadBackUnregistered(ctx context.Context, c Chain, account, trxID string, window time.Duration, clock Clock) (*Row, error) {
+	row, ok, err := ConfirmUnregistered(ctx, c, account, window, clock)
+	if ok {
+		return row, nil
+	}
+	return row, &NotShownError{Account: account, TrxID: trxID, Want: "is_active 0", Shows: shows(row, err), Window: window}
+}
+
+func shows(row *Row, err error) string {
+	switch {
+	case row == nil && err != nil:
+		return fmt.Sprintf("nothing readable (%v)", err)
+	case row == nil:
+		return "no row"
+	case !row.Active:
+		return "the producer inactive (is_active 0)"
+	}
+	return row.Authority.String() + " (active)"
+}
+
+// String is the authority as an operator reads it: the key, or "threshold
+// N of K1 (weight w), ...".
+func (a Authority) String() string {
+	switch {
+	case len(a.Keys) == 0:
+		return "no key"
+	case a.IsSingleKey():
+		return a.Keys[0].Key.String()
+	}
+	parts := make([]string, len(a.Keys))
+	for i, k := range a.Keys {
+		parts[i] = fmt.Sprintf("%s (weight %d)", k.Key, k.Weight)
+	}
+	return fmt.Sprintf("threshold %d of %s", a.Threshold, strings.Join(parts, ", "))
 }

@@ -11,6 +11,7 @@ import (
 	eos "github.com/eoscanada/eos-go"
 
 	"github.com/bpkeys/bpkeys/audit"
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
@@ -47,7 +48,7 @@ func rotateAndConfirm(t *testing.T, tc *testChain, req RotateRequest, signers []
 	if rot.Via != ViaDirect || rot.ActionName != wantAction {
 		t.Fatalf("plan: via %s action %s (%s)", rot.Via, rot.ActionName, rot.Why)
 	}
-	out, err := rot.Execute(ctx, tc.client, tc.journal, signers)
+	out, err := tc.execute(ctx, rot, signers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func testRotateByProposal(t *testing.T, alice signer.Signer, k teamKeys) {
 	if !strings.Contains(rot.ReviewCommand(), "bpkeys msig review alice "+rot.ProposalName) || !strings.Contains(rot.ApproveCommand(), rot.ProposalHash) {
 		t.Fatalf("commands %q %q", rot.ReviewCommand(), rot.ApproveCommand())
 	}
-	if _, err := rot.Execute(ctx, tc.client, tc.journal, []signer.Signer{alice}); err != nil {
+	if _, err := tc.execute(ctx, rot, []signer.Signer{alice}); err != nil {
 		t.Fatal(err)
 	}
 	// Not rotated yet.
@@ -181,7 +182,7 @@ func TestUnregister(t *testing.T) {
 	if plan.Via != ViaDirect || plan.ActionName != "unregprod" || plan.Permission != "rotate" || !row.Active {
 		t.Fatalf("plan %+v", plan)
 	}
-	if _, err := plan.Execute(ctx, tc.client, tc.journal, []signer.Signer{tkRotate}); err != nil {
+	if _, err := tc.execute(ctx, plan, []signer.Signer{tkRotate}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := ConfirmUnregistered(ctx, tc.client, team, time.Second, &fakeClock{}); !ok || err != nil {
@@ -206,7 +207,7 @@ func TestUnregisterByProposal(t *testing.T) {
 	if plan.Via != ViaMsig || plan.Proposer != "bob@active" || plan.ProposalName != "killswitch" {
 		t.Fatalf("plan %+v", plan)
 	}
-	if _, err := plan.Execute(ctx, tc.client, tc.journal, []signer.Signer{tkBob}); err != nil {
+	if _, err := tc.execute(ctx, plan, []signer.Signer{tkBob}); err != nil {
 		t.Fatal(err)
 	}
 	hash, _ := hexChecksum(plan.ProposalHash)
@@ -231,7 +232,7 @@ func TestJournalTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plan.Execute(ctx, tc.client, tc.journal, []signer.Signer{tkRotate}); err != nil {
+	if _, err := tc.execute(ctx, plan, []signer.Signer{tkRotate}); err != nil {
 		t.Fatal(err)
 	}
 	es, err := tc.journal.Entries()
@@ -250,5 +251,56 @@ func TestJournalTamper(t *testing.T) {
 	var be *audit.BrokenError
 	if !errors.As(err, &be) || be.Line != 2 {
 		t.Fatalf("tampered journal: %v", err)
+	}
+}
+
+// The dry-run placeholder is a valid key that nobody holds: derived from a
+// hash, the same every time, and never a fresh private key.
+func TestPlaceholderIsFixedAndOnCurve(t *testing.T) {
+	a, err := Placeholder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Placeholder()
+	if a != b || a.Curve != signer.CurveK1 {
+		t.Fatalf("placeholder %s then %s", a, b)
+	}
+	if _, err := signer.ParsePublicKey(a.String()); err != nil {
+		t.Fatalf("placeholder does not parse: %v", err)
+	}
+}
+
+// TestReadBackNotShown: a rotation the chain accepted but whose effect a
+// (lagging) node's producers table does not show within the window is a
+// failure that says what the table shows; once the table shows it, the
+// read-back succeeds.
+func TestReadBackNotShown(t *testing.T) {
+	ctx := context.Background()
+	tc := newTestChain(t, defaultKeys())
+	stale, err := tc.client.GetTableRows(ctx, chain.TableRowsRequest{Code: "eosio", Scope: "eosio", Table: "producers", LowerBound: team, UpperBound: team, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nk := tkFromSeed("read-back")
+	rot, err := PrepareRotation(ctx, tc.client, RotateRequest{Account: team, NewKeys: []signer.PublicKey{nk}}, []signer.Signer{tkRotate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tc.execute(ctx, rot, []signer.Signer{tkRotate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	lagging := &staleChain{Chain: tc.client, rows: stale}
+	_, err = ReadBackRotation(ctx, lagging, team, out.TrxID, rot.New, 3*time.Second, clock)
+	var ns *NotShownError
+	if !errors.As(err, &ns) || ns.Shows != tkBlock.PublicKey().String()+" (active)" || !strings.Contains(err.Error(), "still shows "+tkBlock.PublicKey().String()) || !strings.Contains(err.Error(), "not "+nk.String()) {
+		t.Fatalf("lagging node: %v", err)
+	}
+	if len(clock.slept) == 0 {
+		t.Fatal("did not poll")
+	}
+	if row, err := ReadBackRotation(ctx, tc.client, team, out.TrxID, rot.New, 3*time.Second, clock); err != nil || !row.Authority.Equal(SingleKey(nk)) {
+		t.Fatalf("up-to-date node: %v %+v", err, row)
 	}
 }

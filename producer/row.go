@@ -24,6 +24,13 @@ type Chain interface {
 	NewTransaction(ctx context.Context, actions []*eos.Action, expiresIn time.Duration) (*eos.SignedTransaction, error)
 	RequiredKeys(ctx context.Context, tx *eos.Transaction, available []signer.PublicKey) ([]signer.PublicKey, error)
 	Push(ctx context.Context, tx *eos.SignedTransaction) (*chain.PushResult, error)
+	// The signing gate's reads and push.
+	GetRawABI(ctx context.Context, account string) (*chain.RawABI, error)
+	GetTableByScope(ctx context.Context, req chain.TableByScopeRequest) (*chain.TableByScope, error)
+	PushPacked(ctx context.Context, p *chain.PackedTransaction) (*chain.PushResult, error)
+	// GetABI reads a contract's ABI: actions are checked against it
+	// before anything is signed (chain.CheckActionsAgainstABI).
+	GetABI(ctx context.Context, account string) (*chain.ABIResponse, error)
 }
 
 var _ Chain = (*chain.Client)(nil)
@@ -207,6 +214,9 @@ type Info struct {
 	UnregisterPermission string `json:"unregister_permission"`
 	// ClaimPermission authorizes eosio::claimrewards.
 	ClaimPermission string `json:"claim_permission"`
+	// Activation is the system contract's activation state: on a chain
+	// not activated, eosio refuses every claim whatever NextClaim says.
+	Activation Activation `json:"activation"`
 }
 
 // Show reads account's producers row, the chain's head time and the
@@ -224,8 +234,12 @@ func Show(ctx context.Context, c Chain, account string) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the permissions of %s: %w", account, err)
 	}
-	out := &Info{Account: account, Row: row, HeadBlockTime: info.HeadBlockTime.Time.UTC(), NextClaim: row.NextClaim()}
-	out.ClaimAllowedNow = row.Active && row.ClaimAllowedAt(out.HeadBlockTime)
+	act, err := ReadActivation(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	out := &Info{Account: account, Row: row, HeadBlockTime: info.HeadBlockTime.Time.UTC(), NextClaim: row.NextClaim(), Activation: act}
+	out.ClaimAllowedNow = row.Active && row.ClaimAllowedAt(out.HeadBlockTime) && !act.NotActivated()
 	out.RotatePermission, out.RotateLinked = permissionFor(acct, "regproducer")
 	out.UnregisterPermission, _ = permissionFor(acct, "unregprod")
 	out.ClaimPermission, _ = permissionFor(acct, "claimrewards")

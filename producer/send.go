@@ -17,6 +17,7 @@ import (
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // Via says how an action of the producer account is sent.
@@ -322,21 +323,26 @@ func (p *Plan) ApproveCommand() string {
 	return fmt.Sprintf("bpkeys msig approve %s %s --hash %s --as ACTOR@PERMISSION --signer REF", strings.SplitN(p.Proposer, "@", 2)[0], p.ProposalName, p.ProposalHash)
 }
 
-// Execute journals and signs the plan's transaction with the required keys,
-// then pushes it (idempotently: see chain.Client.Push).
-func (p *Plan) Execute(ctx context.Context, c Chain, j *audit.Journal, signers []signer.Signer) (*Outcome, error) {
-	if err := audit.SignTransaction(ctx, j, p.Note, p.Tx, p.ChainID, p.Required, signers); err != nil {
-		return nil, fmt.Errorf("signing %s: %w", p.ActionName, err)
-	}
-	res, err := c.Push(ctx, p.Tx)
+// Prepare hands the plan's transaction to the signing gate: frozen, made
+// unique, judged. Show its Lines, confirm, then sign it with g.Sign and
+// report with OutcomeOf.
+func (p *Plan) Prepare(ctx context.Context, g *txflow.Gate) (*txflow.Prepared, error) {
+	prep, err := g.PrepareBuilt(ctx, p.Tx.Transaction, p.Required, txflow.Job{Note: p.Note})
 	if err != nil {
-		return nil, fmt.Errorf("sending %s: %w", p.ActionName, err)
+		return nil, fmt.Errorf("preparing %s: %w", p.ActionName, err)
 	}
-	out := &Outcome{TrxID: res.TransactionID.String(), Endpoint: res.Endpoint, AlreadyKnown: res.AlreadyKnown}
-	if res.Trace != nil {
-		out.BlockNum = res.Trace.BlockNum
+	p.TrxID = prep.Stages[0].Frozen.IDHex()
+	return prep, nil
+}
+
+// OutcomeOf is what the gate did with a plan's transaction.
+func OutcomeOf(res *txflow.Result) *Outcome {
+	pr := res.Pushed[0]
+	out := &Outcome{TrxID: pr.TransactionID.String(), Endpoint: pr.Endpoint, AlreadyKnown: pr.AlreadyKnown}
+	if pr.Trace != nil {
+		out.BlockNum = pr.Trace.BlockNum
 	}
-	return out, nil
+	return out
 }
 
 // nameChars are the characters of an EOSIO name (without the dot).
@@ -360,4 +366,17 @@ func ProposalName(action string, t time.Time) string {
 		n /= uint64(len(nameChars))
 	}
 	return prefix + string(b)
+}
+
+// Placeholder is a public key for dry runs whose private key nobody knows:
+// the first point on secp256k1 whose x is sha256 of a fixed label and a
+// counter ("nothing up my sleeve"). No private key is made, even in memory.
+func Placeholder() (signer.PublicKey, error) {
+	for i := 0; i < 256; i++ {
+		x := sha256.Sum256([]byte(fmt.Sprintf("bpkeys dry-run placeholder key %d", i)))
+		if k, err := signer.NewPublicKey(signer.CurveK1, append([]byte{2}, x[:]...)); err == nil {
+			return k, nil
+		}
+	}
+	return signer.PublicKey{}, errors.New("no placeholder key found")
 }

@@ -274,3 +274,6 @@ func SortLevels(ls []eos.PermissionLevel) []eos.PermissionLevel {
 	}
 	return out
 }
+
+// Chain is the chain the cache reads.
+func (a *Accounts) Chain() Chain { return a.chain }

@@ -1,17 +1,38 @@
 #!/usr/bin/env bash
 # Installs what bpkeys needs on a Debian 12 / Ubuntu machine with Go, when it is
-# missing: the C toolchain for cgo (piv-go, miekg/pkcs11), PC/SC (pcscd and the
-# virtual reader vsmartcard-vpcd used by the emulated YubiKey), SoftHSM2 and the
-# PIV/PKCS#11 tools used as cross-checks, node and npm for the oracle tests, and
-# staticcheck. The one place that lists system packages. Idempotent and quiet
-# when everything is present.
+# missing. The one place that lists system packages, in three lists:
+#
+#   scripts/deps.sh demo      building bpkeys (cgo for piv-go and miekg/pkcs11):
+#                             all the demo needs, its keys live in memory
+#   scripts/deps.sh install   that, and what real devices need at run time:
+#                             pcscd for YubiKeys, p11-kit for finding PKCS#11 modules
+#   scripts/deps.sh test      everything (the default): SoftHSM2, the virtual
+#                             reader vsmartcard-vpcd for the emulated YubiKey, the
+#                             PIV/PKCS#11 tools used as cross-checks, tmux, node and
+#                             npm with the oracle's packages, and staticcheck
+#
+# Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc libc6-dev pkg-config libpcsclite-dev pcscd vsmartcard-vpcd softhsm2 opensc
-  pcsc-tools yubico-piv-tool ykcs11 openssl tmux ca-certificates systemd)
-command -v node >/dev/null 2>&1 || packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+what=${1:-test}
+demo=(gcc libc6-dev pkg-config libpcsclite-dev ca-certificates)
+install=("${demo[@]}" pcscd p11-kit p11-kit-modules)
+test=("${install[@]}" vsmartcard-vpcd softhsm2 opensc pcsc-tools yubico-piv-tool ykcs11 openssl tmux systemd)
+
+case "$what" in
+demo) packages=("${demo[@]}") ;;
+install) packages=("${install[@]}") ;;
+test)
+  packages=("${test[@]}")
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+  ;;
+*)
+  echo "usage: scripts/deps.sh [demo|install|test]" >&2
+  exit 2
+  ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,6 +55,8 @@ if ((${#missing[@]})); then
   # the tests start pcscd with the project's own reader configuration.
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+[ "$what" = test ] || exit 0
 
 # The oracle's npm packages, pinned by package-lock.json.
 if [ ! -d internal/oracle/js/node_modules/@wharfkit/antelope ] || [ ! -d internal/oracle/js/node_modules/eosjs ]; then

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	eos "github.com/eoscanada/eos-go"
-	"github.com/eoscanada/eos-go/ecc"
 
 	"github.com/bpkeys/bpkeys/internal/redact"
 )
@@ -151,45 +150,4 @@ func SignTransaction(ctx context.Context, tx *eos.SignedTransaction, chainID Cha
 		tx.Signatures = append(tx.Signatures, s.ECC())
 	}
 	return nil
-}
-
-// EOSGo adapts signers to eos-go's Signer interface, so eos-go's API can sign
-// with devices. It holds no key material: ImportPrivateKey always fails.
-type EOSGo struct{ Signers []Signer }
-
-var _ eos.Signer = (*EOSGo)(nil)
-
-// AvailableKeys lists the signers' public keys.
-func (a *EOSGo) AvailableKeys(ctx context.Context) ([]ecc.PublicKey, error) {
-	out := make([]ecc.PublicKey, len(a.Signers))
-	for i, s := range a.Signers {
-		out[i] = s.PublicKey().ECC()
-	}
-	return out, nil
-}
-
-// Sign signs tx with the required keys.
-func (a *EOSGo) Sign(ctx context.Context, tx *eos.SignedTransaction, chainID []byte, requiredKeys ...ecc.PublicKey) (*eos.SignedTransaction, error) {
-	if len(chainID) != 32 {
-		return nil, fmt.Errorf("chain id must be 32 bytes, got %d", len(chainID))
-	}
-	var id ChainID
-	copy(id[:], chainID)
-	req := make([]PublicKey, 0, len(requiredKeys))
-	for _, k := range requiredKeys {
-		p, err := PublicKeyFromECC(k)
-		if err != nil {
-			return nil, fmt.Errorf("required key: %w", err)
-		}
-		req = append(req, p)
-	}
-	if err := SignTransaction(ctx, tx, id, req, a.Signers); err != nil {
-		return nil, err
-	}
-	return tx, nil
-}
-
-// ImportPrivateKey refuses: bpkeys never holds private keys.
-func (a *EOSGo) ImportPrivateKey(ctx context.Context, wifPrivKey string) error {
-	return ErrPrivateKey
 }

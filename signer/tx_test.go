@@ -8,7 +8,6 @@ import (
 	"time"
 
 	eos "github.com/eoscanada/eos-go"
-	"github.com/eoscanada/eos-go/ecc"
 
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
@@ -66,18 +65,12 @@ func TestSignPackedExactKeys(t *testing.T) {
 	}
 }
 
-func TestSignTransactionAndEOSGoAdapter(t *testing.T) {
+func TestSignTransactionAgreesWithEOSGoDigest(t *testing.T) {
 	id, _ := signer.ParseChainID(mainnetChainID)
 	k1, r1 := testsigner.New(signer.CurveK1), testsigner.New(signer.CurveR1)
-	adapter := &signer.EOSGo{Signers: []signer.Signer{k1, r1}}
-
-	keys, err := adapter.AvailableKeys(context.Background())
-	if err != nil || len(keys) != 2 {
-		t.Fatalf("AvailableKeys: %v %v", keys, err)
-	}
-	tx := sampleTx(t)
-	out, err := adapter.Sign(context.Background(), tx, id[:], k1.PublicKey().ECC(), r1.PublicKey().ECC())
-	if err != nil {
+	out := sampleTx(t)
+	keys := []signer.PublicKey{k1.PublicKey(), r1.PublicKey()}
+	if err := signer.SignTransaction(context.Background(), out, id, keys, []signer.Signer{k1, r1}); err != nil {
 		t.Fatal(err)
 	}
 	if len(out.Signatures) != 2 {
@@ -92,7 +85,7 @@ func TestSignTransactionAndEOSGoAdapter(t *testing.T) {
 	if string(eos.SigDigest(id[:], packed, cfd)) != string(d[:]) {
 		t.Fatal("digest differs from eos-go's SigDigest")
 	}
-	for i, want := range []signer.PublicKey{k1.PublicKey(), r1.PublicKey()} {
+	for i, want := range keys {
 		s, err := signer.SignatureFromECC(out.Signatures[i])
 		if err != nil {
 			t.Fatal(err)
@@ -104,17 +97,6 @@ func TestSignTransactionAndEOSGoAdapter(t *testing.T) {
 	// Signing again with the same keys adds nothing.
 	if err := signer.SignTransaction(context.Background(), out, id, []signer.PublicKey{k1.PublicKey()}, []signer.Signer{k1}); err != nil || len(out.Signatures) != 2 {
 		t.Fatalf("re-sign: %v, %d signatures", err, len(out.Signatures))
-	}
-	if err := adapter.ImportPrivateKey(context.Background(), "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"); !errors.Is(err, signer.ErrPrivateKey) {
-		t.Fatalf("ImportPrivateKey: %v", err)
-	}
-	if _, err := adapter.Sign(context.Background(), sampleTx(t), []byte{1}, k1.PublicKey().ECC()); err == nil {
-		t.Fatal("short chain id accepted")
-	}
-	var wa ecc.PublicKey
-	wa.Curve = ecc.CurveWA
-	if _, err := adapter.Sign(context.Background(), sampleTx(t), id[:], wa); err == nil {
-		t.Fatal("WA key accepted")
 	}
 }
 

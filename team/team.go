@@ -11,6 +11,9 @@
 //	  - name: alice
 //	    contact: alice@example.org
 //	    account: alice@active
+//	hosts:
+//	  - name: bp1
+//	    role: producer
 //	keys:
 //	  - key: PUB_R1_6EPHFSKVYHBjQgxVGQPrwCxTg7BbZ69H9i4gztN9deKTEXYne4
 //	    holder: alice
@@ -19,6 +22,15 @@
 //	    attestation: |
 //	      -----BEGIN CERTIFICATE-----
 //	      ...
+//	  - key: PUB_K1_...
+//	    host: bp1
+//	    device: pkcs11:token=bp-hsm;object=claim
+//	    hardware: true
+//
+// A key is held by a person (holder), sits unattended on a machine (host),
+// or is unheld (neither). A member's account level (account:) is
+// controlled by that member: the safety rules count it as the member's
+// without its keys being listed.
 package team
 
 import (
@@ -50,10 +62,13 @@ type Member struct {
 	Account string `yaml:"account,omitempty" json:"account,omitempty"`
 }
 
-// Key is one public key and who holds it.
+// Key is one public key and who holds it: a member (Holder), a machine
+// (Host), or nobody (both empty).
 type Key struct {
 	Key    signer.PublicKey `json:"key"`
-	Holder string           `json:"holder"`
+	Holder string           `json:"holder,omitempty"`
+	// Host is the machine the key sits on unattended.
+	Host string `json:"host,omitempty"`
 	// Device is the key reference as written (yubikey:... or pkcs11:...);
 	// Ref is it parsed (zero when Device is empty).
 	Device   string     `json:"device,omitempty"`
@@ -68,18 +83,21 @@ type Key struct {
 // Team is a parsed team file.
 type Team struct {
 	Members []Member `json:"members"`
+	Hosts   []Host   `json:"hosts,omitempty"`
 	Keys    []Key    `json:"keys"`
 	byKey   map[signer.PublicKey]int
 }
 
 type rawFile struct {
-	Members []Member `yaml:"members"`
-	Keys    []rawKey `yaml:"keys"`
+	Members []Member  `yaml:"members"`
+	Hosts   []rawHost `yaml:"hosts"`
+	Keys    []rawKey  `yaml:"keys"`
 }
 
 type rawKey struct {
 	Key         string `yaml:"key"`
 	Holder      string `yaml:"holder"`
+	Host        string `yaml:"host"`
 	Device      string `yaml:"device"`
 	Hardware    bool   `yaml:"hardware"`
 	Attestation string `yaml:"attestation"`
@@ -143,6 +161,18 @@ func Parse(b []byte) (*Team, error) {
 		names[m.Name] = true
 		t.Members = append(t.Members, m)
 	}
+	hs, err := parseHosts(&doc, raw.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	hosts := map[string]bool{}
+	for _, h := range hs {
+		if names[h.Name] {
+			return nil, fmt.Errorf("line %d: host %q has the name of a member: give machines their own names", h.Line, h.Name)
+		}
+		hosts[h.Name] = true
+	}
+	t.Hosts = hs
 	for i, rk := range raw.Keys {
 		line := at(lines, i)
 		k, err := signer.ParsePublicKey(rk.Key)
@@ -152,13 +182,16 @@ func Parse(b []byte) (*Team, error) {
 		if j, dup := t.byKey[k]; dup {
 			return nil, fmt.Errorf("line %d: key %s is listed twice (also at line %d)", line, k, t.Keys[j].Line)
 		}
-		if rk.Holder == "" {
-			return nil, fmt.Errorf("line %d: key %s has no holder", line, k)
-		}
-		if !names[rk.Holder] {
+		rk.Holder, rk.Host = strings.TrimSpace(rk.Holder), strings.TrimSpace(rk.Host)
+		switch {
+		case rk.Holder != "" && rk.Host != "":
+			return nil, fmt.Errorf("line %d: key %s has both a holder and a host: a key is held by a person or sits on a machine, not both", line, k)
+		case rk.Holder != "" && !names[rk.Holder]:
 			return nil, fmt.Errorf("line %d: key %s: holder %s is not one of the members", line, k, redact.Quote(rk.Holder))
+		case rk.Host != "" && !hosts[rk.Host]:
+			return nil, fmt.Errorf("line %d: key %s: host %s is not one of the hosts", line, k, redact.Quote(rk.Host))
 		}
-		key := Key{Key: k, Holder: rk.Holder, Device: strings.TrimSpace(rk.Device), Hardware: rk.Hardware, Attestation: rk.Attestation, Line: line}
+		key := Key{Key: k, Holder: rk.Holder, Host: rk.Host, Device: strings.TrimSpace(rk.Device), Hardware: rk.Hardware, Attestation: rk.Attestation, Line: line}
 		if key.Device != "" {
 			if key.Ref, err = signer.ParseRef(key.Device); err != nil {
 				return nil, fmt.Errorf("line %d: key %s: device: %w", line, k, err)
@@ -190,6 +223,7 @@ func cleanYAMLError(err error) error {
 	s = strings.ReplaceAll(s, "in type team.rawFile", "")
 	s = strings.ReplaceAll(s, "in type team.rawKey", "in a key entry")
 	s = strings.ReplaceAll(s, "in type team.Member", "in a member entry")
+	s = strings.ReplaceAll(s, "in type team.rawHost", "in a host entry")
 	return fmt.Errorf("%s", strings.TrimSpace(s))
 }
 
@@ -283,11 +317,44 @@ func (t *Team) Key(k signer.PublicKey) (Key, bool) {
 	return t.Keys[i], true
 }
 
-// Holder names who holds k; ok is false for keys nobody in the team holds.
-// Its signature fits permissions.HolderFunc.
+// Holder names the member who holds k; ok is false for keys on a host and
+// keys nobody holds. Its signature fits permissions.HolderFunc.
 func (t *Team) Holder(k signer.PublicKey) (string, bool) {
 	e, ok := t.Key(k)
-	return e.Holder, ok
+	return e.Holder, ok && e.Holder != ""
+}
+
+// HostOf names the machine k sits on unattended, if the team file says so.
+func (t *Team) HostOf(k signer.PublicKey) (string, bool) {
+	e, ok := t.Key(k)
+	return e.Host, ok && e.Host != ""
+}
+
+// MemberOfLevel names the member whose account: is level (actor@permission).
+func (t *Team) MemberOfLevel(level string) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	for _, m := range t.Members {
+		if m.Account != "" && m.Account == level {
+			return m.Name, true
+		}
+	}
+	return "", false
+}
+
+// MemberLevels lists the account levels the members control.
+func (t *Team) MemberLevels() []string {
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range t.Members {
+		if m.Account != "" {
+			out = append(out, m.Account)
+		}
+	}
+	return out
 }
 
 // Account returns the account level (actor@permission) of the member
@@ -317,14 +384,17 @@ func (t *Team) MemberNames() []string {
 	return out
 }
 
-// HeldKeys lists every key of the team file.
+// HeldKeys lists every key of the team file a member holds or a host
+// keeps (the keys the team can sign with); unheld entries are left out.
 func (t *Team) HeldKeys() []signer.PublicKey {
 	if t == nil {
 		return nil
 	}
-	out := make([]signer.PublicKey, len(t.Keys))
-	for i, k := range t.Keys {
-		out[i] = k.Key
+	out := make([]signer.PublicKey, 0, len(t.Keys))
+	for _, k := range t.Keys {
+		if k.Holder != "" || k.Host != "" {
+			out = append(out, k.Key)
+		}
 	}
 	slices.SortFunc(out, signer.Compare)
 	return out
@@ -349,10 +419,15 @@ func (t *Team) HasAttestation(k signer.PublicKey) bool {
 // permissions.LabelFunc.
 func (t *Team) Label(k signer.PublicKey) string {
 	e, ok := t.Key(k)
-	if !ok {
+	switch {
+	case !ok:
 		return "not in the team file"
+	case e.Holder != "":
+		return e.Holder + "'s " + e.DeviceName()
+	case e.Host != "":
+		return "host " + e.Host + "'s " + e.DeviceName() + " (unattended)"
 	}
-	return e.Holder + "'s " + e.DeviceName()
+	return e.DeviceName() + " held by nobody"
 }
 
 // DeviceName names the device: "YubiKey 12345678 slot 9c", "HSM

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,108 @@ func TestMemberAccount(t *testing.T) {
 	bad := strings.Replace(good(), "contact: alice@example.org\n", "contact: alice@example.org\n    account: alice\n", 1)
 	if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "ACTOR@PERMISSION") {
 		t.Fatalf("account without a permission: %v", err)
+	}
+}
+
+func TestHostsAndUnheldKeys(t *testing.T) {
+	kHost := testsigner.FromSeed(signer.CurveK1, "team-host").PublicKey()
+	kNobody := testsigner.FromSeed(signer.CurveK1, "team-nobody").PublicKey()
+	doc := `members:
+  - name: alice
+    account: alice@active
+hosts:
+  - name: bp1
+    role: producer
+  - name: claimer
+keys:
+  - key: ` + kAlice.String() + `
+    holder: alice
+    hardware: true
+  - key: ` + kHost.String() + `
+    host: bp1
+    device: "pkcs11:token=bp-hsm;object=claim"
+    hardware: true
+  - key: ` + kNobody.String() + `
+`
+	tm, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Hosts) != 2 || tm.Hosts[0].Name != "bp1" || tm.Hosts[0].Role != "producer" || tm.Hosts[1].Role != "" {
+		t.Fatalf("hosts %+v", tm.Hosts)
+	}
+	if h, ok := tm.HostOf(kHost); !ok || h != "bp1" {
+		t.Fatalf("host of the claim key: %q %v", h, ok)
+	}
+	if _, ok := tm.Holder(kHost); ok {
+		t.Fatal("a host key has a holder")
+	}
+	if _, ok := tm.Holder(kNobody); ok {
+		t.Fatal("an unheld key has a holder")
+	}
+	if _, ok := tm.HostOf(kAlice); ok {
+		t.Fatal("alice's key is on a host")
+	}
+	held := tm.HeldKeys()
+	if len(held) != 2 || !slices.Contains(held, kHost) || slices.Contains(held, kNobody) {
+		t.Fatalf("held keys %v", held)
+	}
+	if got := tm.Label(kHost); got != "host bp1's HSM bp-hsm/claim (unattended)" {
+		t.Fatalf("label %q", got)
+	}
+	if got := tm.Label(kNobody); got != "software key held by nobody" {
+		t.Fatalf("label %q", got)
+	}
+	if m, ok := tm.MemberOfLevel("alice@active"); !ok || m != "alice" {
+		t.Fatalf("member of alice@active: %q %v", m, ok)
+	}
+	if _, ok := tm.MemberOfLevel("alice@owner"); ok {
+		t.Fatal("alice@owner is not named")
+	}
+	for _, tc := range []struct{ doc, want string }{
+		{"members: [{name: a}]\nhosts: [{name: h}]\nkeys:\n  - key: " + kAlice.String() + "\n    holder: a\n    host: h\n", "both a holder and a host"},
+		{"members: [{name: a}]\nkeys:\n  - key: " + kAlice.String() + "\n    host: h\n", `host "h" is not one of the hosts`},
+		{"members: [{name: a}]\nhosts: [{name: a}]\n", "has the name of a member"},
+		{"members: [{name: a}]\nhosts: [{name: h}, {name: h}]\n", `host "h" appears twice`},
+		{"members: [{name: a}]\nhosts: [{role: producer}]\n", "has no name"},
+		{"members: [{name: a}]\nhosts: [{name: h, rol: x}]\n", "field rol not found in a host entry"},
+	} {
+		if _, err := Parse([]byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+}
+
+// Hosts: block and finalizer keys per machine, checked like other keys.
+func TestHosts(t *testing.T) {
+	const fin = "PUB_BLS_82P3oM1u0IEv64u9i4vSzvg1-QDl4Fb2n50Mp8Sk7Fr1Tz0MJypzL39nSd5VPFgFC9WqrjopRbBm1Pf0RkP018fo1k2rXaJY7Wtzd9RKlE8PoQ6XhDm4PyZlIupQg_gOuiMhcg"
+	const block = "PUB_K1_6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5BoDq63"
+	good := "members:\n  - name: alice\nkeys: []\nhosts:\n  - name: bp1\n    role: primary\n    block_key: " + block + "\n    finalizer_keys: [" + fin + "]\n  - name: bp2\n    role: backup\n"
+	tm, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := tm.Host("bp1")
+	if !ok || h.Role != "primary" || h.BlockKey == nil || h.BlockKey.String() != block || len(h.FinalizerKeys) != 1 || h.FinalizerKeys[0].String() != fin || h.Line != 5 {
+		t.Fatalf("bp1: %+v", h)
+	}
+	if got := tm.HostsOfFinalizerKey(h.FinalizerKeys[0]); len(got) != 1 || got[0] != "bp1" {
+		t.Fatalf("hosts of the key: %v", got)
+	}
+	for _, c := range []struct{ doc, want string }{
+		{"hosts:\n  - role: primary\n", "has no name"},
+		{"hosts:\n  - name: a\n  - name: a\n", "appears twice"},
+		{"hosts:\n  - name: a\n    finalizer_keys: [PUB_BLS_xyz]\n", "finalizer_keys[0]"},
+		{"hosts:\n  - name: a\n    block_key: PUB_K1_xyz\n", "block_key"},
+		{"hosts:\n  - name: a\n    finalizer_keys: [PVT_BLS_vh0bYgBLOLxs_h9zvYNtj20yj8UJxWeFFAtDUW2_pG44e5yc]\n", "private key"},
+		{"hosts:\n  - name: a\n    colour: red\n", "colour"},
+	} {
+		_, err := Parse([]byte("members:\n  - name: alice\n" + c.doc))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.doc, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "vh0bYg") {
+			t.Error("the private key was echoed")
+		}
 	}
 }

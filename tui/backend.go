@@ -11,6 +11,15 @@ import (
 // instead of data; they never make data up.
 var ErrNotAvailable = errors.New("not available yet")
 
+// ErrProposalGone is what Review returns (wrapped) when the proposal is no
+// longer on chain: executed or cancelled since the screen read it.
+var ErrProposalGone = errors.New("the proposal is no longer on chain")
+
+// ErrAlreadyProposed is what PrepareSign returns (wrapped, naming the
+// proposal that holds it) when the same transaction is already proposed:
+// the screen warns and offers that proposal instead of a second one.
+var ErrAlreadyProposed = errors.New("the same transaction is already proposed")
+
 // Backend is everything the screens need: the data they render, as plain
 // view models, and the actions they trigger. bpkeys implements it over the
 // same package functions as the CLI; tests use fixed data.
@@ -233,7 +242,9 @@ type InboxView struct {
 // ProposalRow is one proposal in the inbox.
 type ProposalRow struct {
 	Proposer, Name string
-	// Summary is the actions in a few words.
+	// Does says what the proposal does in one line (its first action, and
+	// how many more); Summary whose approval it awaits.
+	Does    string
 	Summary string
 	// Approved and Requested count approvals.
 	Approved, Requested int
@@ -305,6 +316,20 @@ type ProducerView struct {
 	// Permissions that authorize rotate (regproducer), unregister and claim.
 	RotatePerm, UnregisterPerm, ClaimPerm string
 	UnpaidBlocks                          uint32
+
+	// Savanna keys. FinalizerKeys are display lines ("* PUB_BLS_... on
+	// bp1", the active one starred); FinalizerNote says whether the chain
+	// runs Savanna and the account is in the finalizer policy (or why the
+	// keys could not be read); PeerKey is the registered peer key.
+	FinalizerKeys []string
+	FinalizerNote string
+	PeerKey       string
+	// Hosts are the team file's hosts ("bp2 (backup)"); FailoverHosts the
+	// names a failover can go to. Findings are the finalizer policy
+	// findings in words.
+	Hosts         []string
+	FailoverHosts []string
+	Findings      []string
 }
 
 // SignKind is what a signature does.
@@ -320,6 +345,7 @@ const (
 	SignCancel      SignKind = "cancel"
 	SignRotateKey   SignKind = "producer-rotate"
 	SignUnregister  SignKind = "producer-unregister"
+	SignFailover    SignKind = "finalizer-failover"
 )
 
 // SignRequest is one thing to sign.
@@ -330,8 +356,13 @@ type SignRequest struct {
 	Plan *PlanRequest
 	// Proposer and Proposal for approve, unapprove, exec and cancel.
 	Proposer, Proposal string
+	// Hash is the proposal hash the review showed: an approval is pinned
+	// to it, and refused when the proposal now holds another.
+	Hash string
 	// NewKey for producer-rotate.
 	NewKey string
+	// Host for finalizer-failover: the team file's host to switch to.
+	Host string
 }
 
 // SignerView is one device that will sign.

@@ -94,25 +94,6 @@ func fitLine(l string, w int) string {
 	return ansi.Truncate(l, w, "…")
 }
 
-// wrap word-wraps s to w columns (hard-wrapping words longer than w),
-// indenting continuation lines by indent spaces.
-func wrap(s string, w, indent int) []string {
-	if w <= indent+4 {
-		return []string{s}
-	}
-	first := ansi.Wrap(s, w, " ")
-	lines := strings.Split(first, "\n")
-	if len(lines) == 1 || indent == 0 {
-		return lines
-	}
-	rest := ansi.Wrap(strings.Join(lines[1:], " "), w-indent, " ")
-	out := []string{lines[0]}
-	for _, l := range strings.Split(rest, "\n") {
-		out = append(out, strings.Repeat(" ", indent)+l)
-	}
-	return out
-}
-
 // window returns the lines of a list that fit in h lines, scrolled so
 // that line cur is visible.
 func window(lines []string, cur, h int) []string {
@@ -159,12 +140,13 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// stamp writes a chain time (UTC) compactly.
+// stamp writes a chain time as bpkeys writes every time, on screen, in
+// text and in JSON: RFC 3339 in UTC, to the second; "never" when unset.
 func stamp(t time.Time) string {
-	if t.IsZero() {
+	if t.IsZero() || t.Unix() <= 0 {
 		return "never"
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return t.UTC().Format(time.RFC3339)
 }
 
 // errText is an error for the screen, with advice on what to do next.

@@ -15,7 +15,10 @@
 // input. It never starts a second signature while one is in flight, and it
 // shows what will be signed (digest, expiration, actions, devices) and asks
 // for confirmation before every signature. "Touch your YubiKey" is shown
-// before the device is asked, when the key's policy needs a touch.
+// before the device is asked, when the key's policy needs a touch. It never
+// splits or alters a key, signature, hash or account name on screen: one
+// that does not fit moves to a line of its own, or is shortened visibly
+// (head…tail) where the screen also says how to see it whole (wrap.go).
 //
 // # Shape
 //

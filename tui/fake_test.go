@@ -26,6 +26,8 @@ func TestMain(m *testing.M) {
 type fakeBackend struct {
 	mu        sync.Mutex
 	approved  bool // bob approved alice/rotkey
+	executed  bool // alice/rotkey was executed: it is no longer on chain
+	proposed  bool // the rotation planned is already proposed (alice/rotkey)
 	signCalls int
 	pins      [][]string
 	// signStarted receives when Sign is called; signGate, when set, holds
@@ -141,16 +143,16 @@ func (f *fakeBackend) Inbox(context.Context) (*InboxView, error) {
 		approved = 2
 	}
 	return &InboxView{Proposals: []ProposalRow{
-		{Proposer: "alice", Name: "rotkey", Summary: "eosio::regproducer bpkeysdemo11: new signing key PUB_K1_7tgw…qhE", Approved: approved, Requested: 3, Expires: fixedTime.Add(72 * time.Hour), AwaitsYou: !f.approved, Executable: f.approved},
-		{Proposer: "carol", Name: "claimperm", Summary: "updateauth bpkeysdemo11@claim: add carol@active", Approved: 0, Requested: 3, Expires: fixedTime.Add(24 * time.Hour), AwaitsYou: true},
+		{Proposer: "alice", Name: "rotkey", Does: "eosio::regproducer bpkeysdemo11: new signing key PUB_K1_7tgw…qhE", Summary: "awaiting bob@active, carol@active", Approved: approved, Requested: 3, Expires: fixedTime.Add(72 * time.Hour), AwaitsYou: !f.approved, Executable: f.approved},
+		{Proposer: "carol", Name: "claimperm", Does: "updateauth bpkeysdemo11@claim: add carol@active (and 1 more action)", Summary: "awaiting alice@active, bob@active", Approved: 0, Requested: 3, Expires: fixedTime.Add(24 * time.Hour), AwaitsYou: true},
 	}}, nil
 }
 
 func (f *fakeBackend) Review(_ context.Context, proposer, name string) (*ReviewView, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if proposer != "alice" || name != "rotkey" {
-		return nil, fmt.Errorf("proposal %s/%s: no such proposal", proposer, name)
+	if proposer != "alice" || name != "rotkey" || f.executed {
+		return nil, fmt.Errorf("%w: %s/%s: no such proposal", ErrProposalGone, proposer, name)
 	}
 	v := &ReviewView{
 		Proposer: "alice", Name: "rotkey", Hash: "3b1f2e9d8c7a6b5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877",
@@ -161,9 +163,12 @@ func (f *fakeBackend) Review(_ context.Context, proposer, name string) (*ReviewV
 		}},
 		Levels: []ApprovalLevel{
 			{Depth: 0, Level: "bpkeysdemo11@active", Threshold: 2, Have: 1, Requested: false},
-			{Depth: 1, Level: "alice@active", Weight: 1, Satisfied: true, Approved: true, Requested: true},
-			{Depth: 1, Level: "bob@active", Weight: 1, Requested: true},
-			{Depth: 1, Level: "carol@active", Weight: 1, Requested: true},
+			// as the chain reports them: a member's own authority is a key
+			// (threshold 1, no weight an approval can give), and the
+			// approval itself satisfies the level
+			{Depth: 1, Level: "alice@active", Weight: 1, Threshold: 1, Satisfied: true, Approved: true, Requested: true},
+			{Depth: 1, Level: "bob@active", Weight: 1, Threshold: 1, Requested: true},
+			{Depth: 1, Level: "carol@active", Weight: 1, Threshold: 1, Requested: true},
 		},
 		Verdict:    Verdict{Reasons: []string{"bpkeysdemo11@active needs 1 more weight: bob@active or carol@active"}},
 		CanApprove: true, ApproveAs: "bob@active",
@@ -187,6 +192,12 @@ func (f *fakeBackend) Producer(_ context.Context, account string) (*ProducerView
 }
 
 func (f *fakeBackend) PrepareSign(_ context.Context, req SignRequest) (*SignPreview, error) {
+	f.mu.Lock()
+	proposed := f.proposed
+	f.mu.Unlock()
+	if req.Kind == SignPlanPropose && proposed {
+		return nil, fmt.Errorf("%w: alice already proposed the same transaction as alice/rotkey (hash 3b1f2e9d8c7a6b5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877)", ErrAlreadyProposed)
+	}
 	p := &SignPreview{
 		Request: req, ChainID: chainID,
 		Digest:     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",

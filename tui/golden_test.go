@@ -166,6 +166,33 @@ func goldenCases() []goldenCase {
 		{name: "producer_unregister_confirm", sizes: std, build: func(m *Model) []screen { return []screen{newProducer(m.common(), "bpkeysdemo11")} },
 			after: func(_ *testing.T, m *Model) { press(top(m), "U", "b", "p") }},
 		{name: "sign_review", sizes: std, build: sign(SignApprove)},
+		{name: "sign_review_cut", sizes: [][2]int{{80, 11}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
+			s := top(m).(*signScreen)
+			v := m.View()
+			cut := s.cut
+			press(s, "enter")
+			if cut && s.state != signReview {
+				t.Fatalf("a summary cut by the terminal was confirmed (state %v):\n%s", s.state, v)
+			}
+		}},
+		{name: "sign_review_scrolled", sizes: [][2]int{{80, 11}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
+			s := top(m).(*signScreen)
+			for range 10 {
+				m.View()
+				press(s, "j")
+			}
+		}},
+		{name: "sign_review_narrow", sizes: [][2]int{{60, 24}}, build: sign(SignApprove), after: func(t *testing.T, m *Model) {
+			// the chain id does not fit 60 columns: shortened visibly, so the
+			// summary is not whole and cannot be confirmed
+			s := top(m).(*signScreen)
+			v := m.View()
+			whole := strings.Contains(ansi.Strip(v), chainID)
+			press(s, "enter")
+			if !whole && (!s.cut || s.state != signReview) {
+				t.Fatalf("a summary with a shortened hash was confirmed (cut %v, state %v):\n%s", s.cut, s.state, v)
+			}
+		}},
 		{name: "sign_pin", sizes: std, build: sign(SignApprove), after: func(_ *testing.T, m *Model) { press(top(m), "enter", "1", "2", "3", "4", "5", "6") }},
 		{name: "sign_touch", sizes: std, build: sign(SignApprove), after: func(_ *testing.T, m *Model) {
 			press(top(m), "enter", "1", "2", "3", "4", "5", "6", "enter")
@@ -179,6 +206,27 @@ func goldenCases() []goldenCase {
 			s := top(m).(*signScreen)
 			press(s, "enter", "1", "2", "3", "4", "5", "6", "enter")
 			s.update(signedMsg{route{s.sid, 0}, nil, fmt.Errorf("yubikey 12345678: verifying the PIN: wrong PIN, 2 retries left")})
+		}},
+		{name: "review_executed", sizes: std, build: func(m *Model) []screen {
+			return []screen{newInbox(m.common()), newReview(m.common(), "alice", "rotkey")}
+		}, after: func(t *testing.T, m *Model) {
+			// executed from this screen: the refresh finds no proposal
+			s := top(m).(*reviewScreen)
+			fb := s.backend.(*fakeBackend)
+			fb.approved = true
+			deliver(t, fb, s)
+			fb.executed = true
+			s.update(SignDoneMsg{Request: SignRequest{Kind: SignExec, Proposer: "alice", Proposal: "rotkey"}})
+			v, err := fb.Review(context.Background(), "alice", "rotkey")
+			s.update(reviewMsg{route{s.sid, s.seq}, v, err})
+		}},
+		{name: "review_approvals", sizes: [][2]int{{80, 40}}, build: func(m *Model) []screen {
+			return []screen{newInbox(m.common()), newReview(m.common(), "alice", "rotkey")}
+		}, after: func(_ *testing.T, m *Model) { press(top(m), "tab") }},
+		{name: "sign_already_proposed", sizes: std, build: func(m *Model) []screen {
+			m.backend.(*fakeBackend).proposed = true
+			req := PlanRequest{Account: "bpkeysdemo11", Kind: PlanRotate, Permission: "rotate", Key: keyRotate, NewKey: keySpare}
+			return []screen{newSign(m.common(), SignRequest{Kind: SignPlanPropose, Account: "bpkeysdemo11", Plan: &req})}
 		}},
 		{name: "help_tree", sizes: std, build: tree, after: func(_ *testing.T, m *Model) {
 			next, _ := m.Update(keyMsg("?"))

@@ -76,12 +76,15 @@ type ReviewKeys struct {
 
 // ProducerKeys are the Producer screen's keys.
 type ProducerKeys struct {
-	Rotate, Unregister, Tree key.Binding
+	Rotate, Unregister, Failover, Tree key.Binding
 }
 
 // SignKeys are the signing flow's keys.
 type SignKeys struct {
 	Confirm, Cancel key.Binding
+	// Up and Down scroll a summary taller than the terminal: it can be
+	// confirmed once every line of it has been shown.
+	Up, Down key.Binding
 }
 
 // KeyMap holds every screen's keys.
@@ -132,11 +135,14 @@ func DefaultKeyMap() KeyMap {
 		Producer: ProducerKeys{
 			Rotate:     key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "EMERGENCY: rotate the signing key")),
 			Unregister: key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "EMERGENCY: unregister (unregprod)")),
+			Failover:   key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fail over to another host (actfinkey + regproducer2)")),
 			Tree:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "permission tree")),
 		},
 		Sign: SignKeys{
 			Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm / submit")),
 			Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel (before the device is asked)")),
+			Up:      key.NewBinding(key.WithKeys("up", "k", "pgup"), key.WithHelp("↑/k", "scroll the summary up")),
+			Down:    key.NewBinding(key.WithKeys("down", "j", "pgdown", " "), key.WithHelp("↓/j", "read the rest of the summary")),
 		},
 	}
 }

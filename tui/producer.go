@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -39,6 +40,7 @@ type producerScreen struct {
 	stage  emergency
 	kind   SignKind
 	newKey string
+	host   string
 	input  textinput.Model
 }
 
@@ -56,6 +58,9 @@ func (s *producerScreen) init() tea.Cmd   { return s.refresh() }
 
 func (s *producerScreen) help() []key.Binding {
 	k := s.keys.Producer
+	if s.data != nil && len(s.data.FailoverHosts) > 0 {
+		return []key.Binding{k.Rotate, k.Unregister, k.Failover, k.Tree}
+	}
 	return []key.Binding{k.Rotate, k.Unregister, k.Tree}
 }
 
@@ -111,7 +116,15 @@ func (s *producerScreen) update(msg tea.Msg) tea.Cmd {
 				return ErrorCmd(fmt.Errorf("%s is not a registered producer", s.account))
 			}
 			s.kind, s.stage = SignUnregister, emergencyConfirm
-			s.input.Placeholder = s.account
+			s.input.Placeholder = "type the account name to confirm"
+			s.input.SetValue("")
+			return s.input.Focus()
+		case key.Matches(msg, k.Failover):
+			if s.data == nil || len(s.data.FailoverHosts) == 0 {
+				return ErrorCmd(fmt.Errorf("no host to fail over to: the team file (--team) needs hosts with block_key and finalizer_keys"))
+			}
+			s.kind, s.stage = SignFailover, emergencyNewKey
+			s.input.Placeholder = "host to switch to (" + strings.Join(s.data.FailoverHosts, ", ") + ")"
 			s.input.SetValue("")
 			return s.input.Focus()
 		}
@@ -133,12 +146,21 @@ func (s *producerScreen) emergencyKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, s.keys.Sign.Confirm):
 		v := strings.TrimSpace(s.input.Value())
+		if s.stage == emergencyNewKey && s.kind == SignFailover {
+			if !slices.Contains(s.data.FailoverHosts, v) {
+				return ErrorCmd(fmt.Errorf("type one of the hosts: %s", strings.Join(s.data.FailoverHosts, ", ")))
+			}
+			s.host, s.stage = v, emergencyConfirm
+			s.input.Placeholder = s.account
+			s.input.SetValue("")
+			return nil
+		}
 		if s.stage == emergencyNewKey {
 			if v == "" {
 				return ErrorCmd(fmt.Errorf("type the new block-signing public key (generate one on the HSM with bpkeys keys generate)"))
 			}
 			s.newKey, s.stage = v, emergencyConfirm
-			s.input.Placeholder = s.account
+			s.input.Placeholder = "type the account name to confirm"
 			s.input.SetValue("")
 			return nil
 		}
@@ -147,7 +169,7 @@ func (s *producerScreen) emergencyKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		s.stage = emergencyNone
 		s.input.Blur()
-		return msgCmd(StartSignMsg{Request: SignRequest{Kind: s.kind, Account: s.account, NewKey: s.newKey}})
+		return msgCmd(StartSignMsg{Request: SignRequest{Kind: s.kind, Account: s.account, NewKey: s.newKey, Host: s.host}})
 	}
 	var cmd tea.Cmd
 	s.input, cmd = s.input.Update(msg)
@@ -158,15 +180,23 @@ func (s *producerScreen) view(w, h int) string {
 	st := s.styles
 	if s.stage != emergencyNone {
 		out := []string{st.Danger.Render("EMERGENCY ACTION"), ""}
-		if s.kind == SignRotateKey {
+		switch s.kind {
+		case SignRotateKey:
 			out = append(out, wrap(fmt.Sprintf("Rotate the block-signing key of %s (regproducer). Blocks will be signed with the new key from the next schedule.", s.account), w, 0)...)
-		} else {
+		case SignFailover:
+			out = append(out, wrap(fmt.Sprintf("Fail %s over to another host in one transaction: its finalizer key becomes active (actfinkey) and its block-signing key signs blocks (regproducer2). Stop the old host's producer and finalizer first: one finalizer key on two running nodes is double voting.", s.account), w, 0)...)
+		default:
 			out = append(out, wrap(fmt.Sprintf("Unregister %s (unregprod): it stops producing blocks until it registers again.", s.account), w, 0)...)
 		}
 		out = append(out, "")
-		if s.stage == emergencyNewKey {
+		if s.stage == emergencyNewKey && s.kind == SignFailover {
+			out = append(out, "Host:")
+		} else if s.stage == emergencyNewKey {
 			out = append(out, "New signing key:")
 		} else {
+			if s.kind == SignFailover {
+				out = append(out, "host "+s.host, "")
+			}
 			if s.newKey != "" && s.kind == SignRotateKey {
 				out = append(out, "new key "+shortKey(s.newKey, 40), "")
 			}
@@ -211,6 +241,9 @@ func (s *producerScreen) view(w, h int) string {
 		kv("last claim", stamp(d.LastClaim))
 		next := stamp(d.NextClaim)
 		if d.ClaimNow {
+			if stamp(d.LastClaim) == "never" {
+				next = "" // not a day after 1970
+			}
 			next += "  " + st.OK.Render("(allowed now)")
 		} else if !d.HeadTime.IsZero() {
 			next += st.Subtle.Render("  (in " + age(d.NextClaim.Sub(d.HeadTime)) + ")")
@@ -222,7 +255,32 @@ func (s *producerScreen) view(w, h int) string {
 	kv("rotate key", d.RotatePerm+st.Subtle.Render("  (eosio::regproducer)"))
 	kv("unregister", d.UnregisterPerm+st.Subtle.Render("  (eosio::unregprod)"))
 	kv("claim", d.ClaimPerm+st.Subtle.Render("  (eosio::claimrewards)"))
+	if len(d.FinalizerKeys) > 0 || d.FinalizerNote != "" || d.PeerKey != "" || len(d.Hosts) > 0 {
+		out = append(out, "", st.Title.Render("Savanna keys"))
+		if d.FinalizerNote != "" {
+			out = append(out, wrap("  "+d.FinalizerNote, w, 2)...)
+		}
+		for i, k := range d.FinalizerKeys {
+			label := "finalizer"
+			if i > 0 {
+				label = ""
+			}
+			kv(label, k)
+		}
+		if d.PeerKey != "" {
+			kv("peer key", d.PeerKey)
+		}
+		if len(d.Hosts) > 0 {
+			kv("hosts", strings.Join(d.Hosts, ", "))
+		}
+		for _, f := range d.Findings {
+			out = append(out, wrap("  "+st.Warning.Render(f), w, 2)...)
+		}
+	}
 	out = append(out, "", st.Danger.Render("Emergency")+st.Subtle.Render("  (each asks you to type the account name)"))
 	out = append(out, "  K  rotate the block-signing key", "  U  unregister (stop producing)")
+	if len(d.FailoverHosts) > 0 {
+		out = append(out, "  F  fail over to another host ("+strings.Join(d.FailoverHosts, ", ")+")")
+	}
 	return clip(strings.Join(out, "\n"), w, h)
 }

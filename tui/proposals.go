@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -114,7 +115,11 @@ func (s *inboxScreen) view(w, h int) string {
 		if i == s.cur {
 			head = st.Selected.Render(head)
 		}
-		rows = append(rows, head, "    "+p.Summary, "    "+st.Subtle.Render("expires "+stamp(p.Expires)))
+		does := p.Does
+		if does == "" {
+			does = st.Subtle.Render("(what it does is unknown: open it to review)")
+		}
+		rows = append(rows, head, "    "+does, "    "+st.Subtle.Render(p.Summary+" · expires "+stamp(p.Expires)))
 	}
 	out = append(out, window(rows, s.cur*3+2, h-len(out))...)
 	return clip(strings.Join(out, "\n"), w, h)
@@ -130,6 +135,10 @@ type reviewScreen struct {
 	err            error
 	scroll         int
 	focus          int // 0 actions, 1 approvals
+	// gone: the proposal is no longer on chain; done says why when this
+	// screen's own signature ended it ("executed", "cancelled").
+	gone bool
+	done string
 }
 
 func newReview(c common, proposer, name string) *reviewScreen {
@@ -146,6 +155,9 @@ func (s *reviewScreen) help() []key.Binding {
 
 func (s *reviewScreen) shortHelp() []key.Binding {
 	k := s.keys.Review
+	if s.gone {
+		return []key.Binding{s.keys.Global.Next} // nothing left to sign
+	}
 	return []key.Binding{k.Approve, k.Unapprove, k.Exec, k.Cancel, s.keys.Global.Next}
 }
 
@@ -166,11 +178,18 @@ func (s *reviewScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.loading, s.err = false, msg.err
+		s.gone = errors.Is(msg.err, ErrProposalGone)
 		if msg.err == nil {
 			s.data = msg.view
 		}
 	case SignDoneMsg:
 		if msg.Err == nil && msg.Request.Proposer == s.proposer && msg.Request.Proposal == s.name {
+			switch msg.Request.Kind {
+			case SignExec:
+				s.done = "executed"
+			case SignCancel:
+				s.done = "cancelled"
+			}
 			return s.refresh()
 		}
 	case tea.KeyMsg:
@@ -182,7 +201,11 @@ func (s *reviewScreen) update(msg tea.Msg) tea.Cmd {
 func (s *reviewScreen) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.keys.Review
 	sign := func(kind SignKind) tea.Cmd {
-		return msgCmd(StartSignMsg{Request: SignRequest{Kind: kind, Proposer: s.proposer, Proposal: s.name}})
+		req := SignRequest{Kind: kind, Proposer: s.proposer, Proposal: s.name}
+		if s.data != nil {
+			req.Hash = s.data.Hash
+		}
+		return msgCmd(StartSignMsg{Request: req})
 	}
 	switch {
 	case key.Matches(msg, s.keys.Global.Next):
@@ -194,6 +217,8 @@ func (s *reviewScreen) key(msg tea.KeyMsg) tea.Cmd {
 		s.scroll++
 	case s.data == nil:
 		return nil
+	case s.gone && (key.Matches(msg, k.Approve) || key.Matches(msg, k.Unapprove) || key.Matches(msg, k.Exec) || key.Matches(msg, k.Cancel)):
+		return ErrorCmd(fmt.Errorf("%s/%s is no longer on chain: there is nothing left to sign for it", s.proposer, s.name))
 	case key.Matches(msg, k.Approve):
 		if !s.data.CanApprove {
 			return ErrorCmd(fmt.Errorf("no connected key can approve %s/%s: connect your YubiKey and press r", s.proposer, s.name))
@@ -226,7 +251,15 @@ func (s *reviewScreen) view(w, h int) string {
 		st.Subtle.Render("hash " + d.Hash),
 		st.Subtle.Render("expires " + stamp(d.Expiration)),
 	}
-	if s.err != nil {
+	switch {
+	case s.gone:
+		what := "executed or cancelled"
+		if s.done != "" {
+			what = s.done + " from this screen"
+		}
+		out = append(out, "")
+		out = append(out, wrap(st.OK.Render(fmt.Sprintf("✓ %s/%s is no longer on chain: %s.", d.Proposer, d.Name, what))+" What follows is how it stood before; nothing is left to approve or execute.", w, 2)...)
+	case s.err != nil:
 		out = append(out, st.Error.Render("refresh failed: "+errText(s.err)))
 	}
 	var acts []string
@@ -251,31 +284,29 @@ func (s *reviewScreen) view(w, h int) string {
 		if l.Depth > 0 {
 			line += fmt.Sprintf(" w%d", l.Weight)
 		}
-		if l.Threshold > 0 {
+		switch {
+		case l.Approved: // the approval itself satisfies the level
+			line += "  " + st.OK.Render("approved")
+		case l.Requested:
+			line += "  " + st.Subtle.Render("requested, not approved yet")
+		case l.Threshold > 0:
 			line += fmt.Sprintf("  %d/%d", l.Have, l.Threshold)
-		}
-		var tags []string
-		if l.Approved {
-			tags = append(tags, "approved")
-		}
-		if l.Requested && !l.Approved {
-			tags = append(tags, "requested")
-		}
-		if len(tags) > 0 {
-			line += "  " + st.Subtle.Render(strings.Join(tags, ", "))
 		}
 		apps = append(apps, line)
 	}
 	verdict := []string{""}
-	if d.Verdict.Executable {
+	switch {
+	case s.gone:
+		verdict = nil
+	case d.Verdict.Executable:
 		verdict = append(verdict, st.OK.Render("✓ Verdict: can be executed now (e)"))
-	} else {
+	default:
 		verdict = append(verdict, st.Warning.Render("Verdict: not executable yet"))
 		for _, r := range d.Verdict.Reasons {
 			verdict = append(verdict, wrap("  - "+r, w, 4)...)
 		}
 	}
-	if d.CanApprove {
+	if d.CanApprove && !s.gone {
 		verdict = append(verdict, st.Touch.Render("a: approve as "+d.ApproveAs))
 	}
 	body := append(append(acts, apps...), verdict...)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -52,6 +53,10 @@ type signScreen struct {
 	result  *SignResult
 	err     error
 	started bool // Sign was called: never twice
+	cut     bool // the summary has not been shown whole yet
+	// scroll is the first summary line shown; seen is how many lines of
+	// it have been on screen (a tall summary is read by scrolling).
+	scroll, seen int
 }
 
 func newSign(c common, req SignRequest) *signScreen {
@@ -74,7 +79,7 @@ func (s *signScreen) capturing() bool { return s.state == signPIN || s.state == 
 
 func (s *signScreen) help() []key.Binding {
 	k := s.keys.Sign
-	return []key.Binding{k.Confirm, k.Cancel}
+	return []key.Binding{k.Confirm, k.Cancel, k.Down, k.Up}
 }
 
 func (s *signScreen) shortHelp() []key.Binding {
@@ -86,6 +91,9 @@ func (s *signScreen) shortHelp() []key.Binding {
 		c := k.Confirm
 		c.SetHelp("enter", "back")
 		return []key.Binding{c}
+	}
+	if s.cut {
+		return []key.Binding{k.Down, k.Up, k.Cancel}
 	}
 	return []key.Binding{k.Confirm, k.Cancel}
 }
@@ -119,6 +127,7 @@ func (s *signScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.preview, s.state = msg.preview, signReview
+		s.scroll, s.seen = 0, 0
 		return nil
 	case signedMsg:
 		s.pins = nil
@@ -156,7 +165,18 @@ func (s *signScreen) key(msg tea.KeyMsg) tea.Cmd {
 			return msgCmd(BackMsg{})
 		}
 	case signReview:
+		switch {
+		case key.Matches(msg, k.Down):
+			s.scroll++ // the view clamps it
+			return nil
+		case key.Matches(msg, k.Up):
+			s.scroll = max(0, s.scroll-1)
+			return nil
+		}
 		if key.Matches(msg, k.Confirm) {
+			if s.cut {
+				return ErrorCmd(fmt.Errorf("the summary of what will be signed has not been shown whole: read it to the end with ↓ (or make the terminal larger), then sign"))
+			}
 			s.pins = make([]string, len(s.preview.Signers))
 			s.pinFor = -1
 			return s.nextPIN()
@@ -225,6 +245,8 @@ func describe(r SignRequest) string {
 		return "rotate the signing key of " + r.Account
 	case SignUnregister:
 		return "unregister " + r.Account
+	case SignFailover:
+		return "fail " + r.Account + " over to host " + r.Host
 	}
 	return string(r.Kind)
 }
@@ -236,6 +258,14 @@ func (s *signScreen) view(w, h int) string {
 		out = append(out, "", s.spin.View()+" building the transaction…")
 		return clip(strings.Join(out, "\n"), w, h)
 	}
+	if s.preview == nil && errors.Is(s.err, ErrAlreadyProposed) {
+		out = append(out, "")
+		out = append(out, wrap(st.Warning.Render("! Already proposed: "+errText(s.err)), w, 2)...)
+		out = append(out, "")
+		out = append(out, wrap("Nothing was signed. A second proposal of the same transaction could be executed twice: approve the one on chain from the inbox (enter, then 3) instead.", w, 0)...)
+		out = append(out, "", "press enter to go back")
+		return clip(strings.Join(out, "\n"), w, h)
+	}
 	if s.preview == nil {
 		out = append(out, "")
 		out = append(out, wrap(st.Error.Render("✗ "+errText(s.err)), w, 2)...)
@@ -243,17 +273,23 @@ func (s *signScreen) view(w, h int) string {
 		return clip(strings.Join(out, "\n"), w, h)
 	}
 	p := s.preview
+	narrow := 0 // the width a value shortened to fit would need
+	wrapW := func(line string, w, indent int) []string {
+		l, n := wrapFit(line, w, indent)
+		narrow = max(narrow, n)
+		return l
+	}
 	var what []string
 	what = append(what, "", st.Title.Render("What will be signed"))
-	what = append(what, wrap("  chain       "+p.ChainID, w, 14)...)
-	what = append(what, wrap("  digest      "+p.Digest, w, 14)...)
+	what = append(what, wrapW("  chain       "+p.ChainID, w, 14)...)
+	what = append(what, wrapW("  digest      "+p.Digest, w, 14)...)
 	what = append(what, "  expires     "+stamp(p.Expiration))
 	for i, a := range p.Actions {
 		label := "  actions     "
 		if i > 0 {
 			label = "              "
 		}
-		what = append(what, wrap(label+a, w, 14)...)
+		what = append(what, wrapW(label+a, w, 14)...)
 	}
 	for i, sg := range p.Signers {
 		label := "  signed by   "
@@ -271,7 +307,7 @@ func (s *signScreen) view(w, h int) string {
 		if len(tags) > 0 {
 			line += st.Subtle.Render("  (" + strings.Join(tags, ", ") + ")")
 		}
-		what = append(what, wrap(line, w, 14)...)
+		what = append(what, wrapW(line, w, 14)...)
 	}
 	var tail []string
 	switch s.state {
@@ -306,7 +342,46 @@ func (s *signScreen) view(w, h int) string {
 	}
 	// keep the prompt and the result visible: trim the summary first
 	room := h - len(out) - len(tail)
+	s.cut = false
+	if s.state == signReview && narrow > 0 {
+		// A key or hash shortened to fit is not the whole summary either.
+		s.cut = true
+		tail = []string{"", st.Error.Render(fmt.Sprintf("The summary does not fit: make the terminal %d columns wide to see it all and sign (esc to cancel).", narrow))}
+		room = h - len(out) - len(tail)
+	}
 	if room < len(what) {
+		if s.state == signReview && !s.cut {
+			// A summary taller than the terminal is read by scrolling: it
+			// can be confirmed once every line has been on screen.
+			hint := []string{"", ""}
+			room = h - len(out) - len(tail) - len(hint)
+			if room < 1 {
+				s.cut = true
+				tail = []string{"", st.Error.Render("The summary does not fit: make the terminal taller to see it and sign (esc to cancel).")}
+				room = h - len(out) - len(tail)
+				what = what[:max(0, room)]
+				out = append(append(out, what...), tail...)
+				return clip(strings.Join(out, "\n"), w, h)
+			}
+			total := len(what)
+			s.scroll = min(s.scroll, total-room)
+			what = what[s.scroll : s.scroll+room]
+			s.seen = max(s.seen, s.scroll+room)
+			left := total - s.seen
+			if left > 0 {
+				s.cut = true
+				hint[1] = st.Warning.Render(fmt.Sprintf("↓/j: %d more line%s of the summary to read before it can be signed (esc to cancel)", left, plural(left)))
+				tail = hint
+			} else {
+				hint[1] = st.Subtle.Render(fmt.Sprintf("lines %d-%d of the summary (↑/↓ to scroll); all of it has been shown", s.scroll+1, s.scroll+room))
+				tail = append(hint, tail...)
+			}
+			out = append(append(out, what...), tail...)
+			return clip(strings.Join(out, "\n"), w, h)
+		}
+		if s.state == signReview {
+			s.cut = true
+		}
 		what = what[:max(0, room)]
 	}
 	out = append(append(out, what...), tail...)

@@ -318,7 +318,17 @@ func (s *treeScreen) view(w, h int) string {
 	for i, r := range s.rows {
 		lines = append(lines, fitLine(s.rowLine(r, i == s.cur, treeW), treeW))
 	}
-	det := s.details(detW)
+	det, need := s.details(detW)
+	if wide && need > detW && need <= w-50 { // the tree keeps 49 columns
+		// a key shown whole beats a wider tree: the tree shortens its keys
+		detW = need
+		treeW = w - detW - 1
+		det, _ = s.details(detW)
+		lines = lines[:0]
+		for i, r := range s.rows {
+			lines = append(lines, fitLine(s.rowLine(r, i == s.cur, treeW), treeW))
+		}
+	}
 	footer := s.footerLines(w)
 	if wide {
 		bodyH := h - len(head) - len(footer)
@@ -438,17 +448,25 @@ func (s *treeScreen) rowLine(r treeRow, on bool, w int) string {
 	return s.cursorMark(on) + line
 }
 
-// details describes the row under the cursor in full.
-func (s *treeScreen) details(w int) []string {
+// details describes the row under the cursor in full, in w columns. A
+// value too long for w is shortened visibly, with a line saying how wide
+// the pane must be to show it whole; need is that width (0: all whole).
+func (s *treeScreen) details(w int) (out []string, need int) {
 	r, ok := s.row()
 	if !ok {
-		return nil
+		return nil, 0
 	}
 	st := s.styles
 	p := s.data.Perms[r.perm]
-	var out []string
+	defer func() {
+		if need > w {
+			out = append(out, wrap("  "+st.Subtle.Render(fmt.Sprintf("(shortened: %d columns show it whole; so does bpkeys perms show %s)", need, s.account)), w, 4)...)
+		}
+	}()
 	add := func(label, v string) {
-		out = append(out, wrap("  "+st.Subtle.Render(label)+" "+v, w, 4)...)
+		lines, n := wrapFit("  "+st.Subtle.Render(label)+" "+v, w, 4)
+		out = append(out, lines...)
+		need = max(need, n)
 	}
 	switch r.kind {
 	case rowPerm, rowFinding, rowLevel, rowWait:
@@ -489,5 +507,5 @@ func (s *treeScreen) details(w int) []string {
 		}
 		add("status", conn+fmt.Sprintf(", weight %d of threshold %d in %s", k.Weight, p.Threshold, p.Name))
 	}
-	return out
+	return out, need
 }

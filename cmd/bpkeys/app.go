@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/devices"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // Exit codes, as documented in the README.
@@ -81,31 +81,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	code := exitCode(ctx, err)
+	if code == exitInterrupted {
+		fmt.Fprintln(stderr, "bpkeys: interrupted") // not "context canceled"
+		return code
+	}
 	fmt.Fprintln(stderr, "bpkeys: "+err.Error())
+	return code
+}
+
+// exitCode maps an error to the process exit code the README documents.
+func exitCode(ctx context.Context, err error) int {
 	var ee *exitError
 	var disagree *chain.DisagreementError
 	switch {
+	case err == nil:
+		return exitOK
+	case ctx.Err() != nil: // SIGINT/SIGTERM, whatever was running said
+		return exitInterrupted
 	case errors.As(err, &ee):
 		return ee.code
+	case txflow.IsRefused(err):
+		return exitRefused // the signing gate refused: nothing was signed
 	case errors.As(err, &disagree):
 		return exitRefused // endpoints disagree about what would be signed
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case isUsage(err):
-		return exitUsage
 	}
 	return exitFailed
-}
-
-// isUsage recognises cobra's own argument and flag errors.
-func isUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "required flag"} {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // printJSON writes v as indented JSON on stdout.
@@ -125,11 +128,12 @@ func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "bpkeys",
 		Short:         "Keys, permissions, multisig and producer operations for EOSIO block producers, signed on YubiKeys and HSMs",
+		Long:          "Keys, permissions, multisig and producer operations for EOSIO block producers, signed on YubiKeys and HSMs.\n\nRun bare, bpkeys opens the TUI (the same actions on one screen; ? lists its keys). Try it on a local\nchain with a sample team: bpkeys demo.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	f := root.PersistentFlags()
-	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; default http://127.0.0.1:8888)")
+	f.StringArrayVar(&a.urls, "url", nil, "nodeos endpoint (repeatable, tried in order; env BPKEYS_URL; no default: name the chain you mean)")
 	f.StringVar(&a.chainID, "chain-id", "", "refuse endpoints on any other chain (64 hex digits)")
 	a.quorum = 1
 	f.Var(atLeastOne{&a.quorum}, "quorum", "endpoints that must give the same answer for reads that decide what gets signed")
@@ -138,7 +142,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f.BoolVar(&a.json, "json", false, "print results as JSON")
 	f.BoolVar(&a.yes, "yes", false, "do not ask for confirmation before signing")
 	f.StringVar(&a.journalPath, "journal", os.Getenv("BPKEYS_JOURNAL"), "signing journal (env BPKEYS_JOURNAL; default $XDG_STATE_HOME/bpkeys/journal.jsonl)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.loadConfig() }
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return a.loadConfigFor(c) }
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.tuiRun(cmd) }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%w (see '%s --help')", err, c.CommandPath())
@@ -150,10 +154,16 @@ func newRootCmd(a *app) *cobra.Command {
 		newKeysCmd(a),
 		newSignDigestCmd(a),
 		newAuditCmd(a),
+		newSignerCmd(a),
+		newConfigCmd(a),
 	)
 	root.AddCommand(a.chainCommands()...)
 	root.AddCommand(a.permsCommands()...)
 	root.AddCommand(a.msigCommands()...)
 	root.AddCommand(a.producerCommands()...)
+	root.AddCommand(a.finalizerCommands()...)
+	root.SetOut(a.stdout) // before strictUsage: the completion commands keep it
+	root.SetErr(a.stderr)
+	strictUsage(root)
 	return root
 }

@@ -41,7 +41,7 @@ func newAuditCmd(a *app) *cobra.Command {
 				}
 			} else {
 				for _, e := range es {
-					a.out("%s  %s  %s  %s  %s", e.Time.Format("2006-01-02 15:04:05Z"), short(e.TrxID), e.Device, strings.Join(e.Actions, "; "), e.Note)
+					a.out("%s  %s  %s  %s  %s", fmtTime(e.Time), short(e.TrxID), e.Device, strings.Join(e.Actions, "; "), e.Note)
 				}
 			}
 			return withCode(exitPolicy, err)

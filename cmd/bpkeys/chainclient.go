@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -10,11 +11,13 @@ import (
 	"github.com/bpkeys/bpkeys/signer"
 )
 
-// defaultURL is the endpoint used when neither --url nor BPKEYS_URL is given.
-const defaultURL = "http://127.0.0.1:8888"
+// errNoEndpoint: there is no implicit endpoint, so a command never reaches
+// a chain (the demo's, say) that the operator did not name.
+var errNoEndpoint = errors.New("no chain endpoint: give --url URL, set BPKEYS_URL, or put urls: in config.yaml (bpkeys demo prints its endpoint)")
 
 // chainEndpoints returns the endpoints from --url (repeatable), else from
-// BPKEYS_URL (comma-separated), else the local default.
+// BPKEYS_URL (comma-separated), else none (config.yaml's urls are copied
+// into --url's list when it loads).
 func (a *app) chainEndpoints() []string {
 	var urls []string
 	for _, u := range a.urls {
@@ -30,10 +33,7 @@ func (a *app) chainEndpoints() []string {
 			urls = append(urls, u)
 		}
 	}
-	if len(urls) > 0 {
-		return urls
-	}
-	return []string{defaultURL}
+	return urls
 }
 
 // chainClient builds the nodeos client from the global flags: endpoints as
@@ -54,6 +54,9 @@ func (a *app) chainClient() (*chain.Client, error) {
 			return nil, usageErr("--chain-id: the all-zero chain id is not a chain")
 		}
 		opts.ChainID = id
+	}
+	if len(opts.URLs) == 0 {
+		return nil, &exitError{code: exitUsage, err: errNoEndpoint}
 	}
 	c, err := chain.New(opts)
 	if err != nil {

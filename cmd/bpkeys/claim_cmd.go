@@ -92,6 +92,9 @@ func newClaimCmd(a *app, deps claimDeps) *cobra.Command {
 				return err
 			}
 			defer func() { a.saveEndpointHealth(healthFile, c.Health()) }()
+			if err := accountsExist(ctx, c, account); err != nil {
+				return err
+			}
 			j, err := a.journal()
 			if err != nil {
 				return err
@@ -162,11 +165,17 @@ func claimLine(r *producer.ClaimResult) string {
 		if amount == "" {
 			amount = "rewards"
 		}
-		return fmt.Sprintf("%s: claimed %s from %s in transaction %s; %s", r.Account, amount, strings.Join(r.Contracts, ", "), r.TrxID, next)
+		line := fmt.Sprintf("%s: claimed %s from %s in transaction %s; %s", r.Account, amount, strings.Join(r.Contracts, ", "), r.TrxID, next)
+		if r.Activation != nil && r.Activation.NotActivated() {
+			line += "; eosio: " + r.Activation.Explain()
+		}
+		return line
 	case producer.AlreadyClaimed:
 		return fmt.Sprintf("%s: already claimed within the past day, nothing sent; %s", r.Account, next)
 	case producer.ClaimedByOther:
 		return fmt.Sprintf("%s: claimed by another run while this one waited for it, nothing sent; %s", r.Account, next)
+	case producer.NotActivated:
+		return fmt.Sprintf("%s: nothing sent: the system contract is %s", r.Account, r.Activation.Explain())
 	}
 	return fmt.Sprintf("%s: not yet, nothing sent; %s", r.Account, next)
 }

@@ -69,7 +69,8 @@ func TestBadInputExitsWithUsage(t *testing.T) {
 		{"bad chain id", []string{"sig", "recover", "--chain-id", "xyz", "--trx", "00", validSig.String()}, "--chain-id"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"unknown flag", []string{"version", "--frob"}, "unknown flag"},
-		{"extra arg", []string{"key", "inspect", good, good}, "accepts 1 arg"},
+		{"extra arg", []string{"key", "inspect", good, good}, "takes 1 argument (KEY), got 2"},
+		{"missing arg", []string{"key", "inspect"}, "needs KEY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, tc.args...)

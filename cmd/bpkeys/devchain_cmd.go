@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,7 +72,7 @@ func serveChain(ctx context.Context, a *app, c *devchain.Chain, listen string, s
 	addr, err := c.Start(ctx, listen)
 	if err != nil {
 		c.Close()
-		return err
+		return listenErr(listen, err)
 	}
 	started(addr.String())
 	<-ctx.Done()
@@ -94,9 +96,10 @@ generated in memory at start, are never written anywhere, and only work on this 
 public keys are printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if a.journalPath == "" {
+			if !cmd.Flags().Changed("journal") {
 				// Demo signatures on a throwaway chain stay out of the
-				// operator's real signing journal.
+				// operator's real signing journal, whatever config.yaml or
+				// BPKEYS_JOURNAL name.
 				a.journalPath = demoJournalPath()
 			}
 			team, err := demokeys.NewTeam()
@@ -125,7 +128,7 @@ public keys are printed.`,
 			addr, err := c.Start(cmd.Context(), listen)
 			if err != nil {
 				c.Close()
-				return err
+				return listenErr(listen, err)
 			}
 			defer c.Close()
 			return a.runTUI(cmd.Context(), "http://"+addr.String(), team)
@@ -146,6 +149,7 @@ func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
 		_ = a.printJSON(map[string]any{
 			"endpoint": url, "chain_id": c.ChainID().String(), "producer": demokeys.ProducerAccount,
 			"members": members, "claim_key": team.Claim.PublicKey().String(), "rotate_key": team.Rotate.PublicKey().String(),
+			"spare_key":    team.Spare.PublicKey().String(),
 			"producer_key": team.ProducerKey.String(),
 		})
 		return
@@ -162,6 +166,7 @@ func printDemo(a *app, team *demokeys.Team, c *devchain.Chain, addr string) {
 	a.out("  %-13s claim          %s  (linked: eosio::claimrewards, eosio.bpay::claimrewards)", "", team.Claim.PublicKey())
 	a.out("  %-13s rotate         %s  (linked: eosio::regproducer, eosio::regproducer2, eosio::unregprod)", "", team.Rotate.PublicKey())
 	a.out("  producer key   %s", team.ProducerKey)
+	a.out("  spare key      %s  (on no account: the demo device's key, for a rotation)", team.Spare.PublicKey())
 	a.out("")
 	a.out("try:")
 	a.out("  curl -s %s/v1/chain/get_account -d '{\"account_name\":\"%s\"}'", url, demokeys.ProducerAccount)
@@ -181,7 +186,7 @@ func demoJournalPath() string {
 
 // writeDemoTeamFile writes a team file for the demo team: alice, bob and
 // carol with their accounts and in-memory (software) keys, and "ops" holding
-// the claim and rotate keys. The file is public data and is removed at exit.
+// the claim and rotate keys and the spare key of the demo device. The file is public data and is removed at exit.
 func writeDemoTeamFile(t *demokeys.Team) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "bpkeys-demo-")
 	if err != nil {
@@ -198,10 +203,20 @@ func writeDemoTeamFile(t *demokeys.Team) (string, func(), error) {
 		fmt.Fprintf(&b, "  - key: %s\n    holder: %s\n", m.Key.PublicKey(), m.Account)
 	}
 	fmt.Fprintf(&b, "  - key: %s\n    holder: ops\n  - key: %s\n    holder: ops\n", t.Claim.PublicKey(), t.Rotate.PublicKey())
+	fmt.Fprintf(&b, "  # the spare key on the demo device, for the tour's key rotation\n  - key: %s\n    holder: ops\n", t.Spare.PublicKey())
 	path := filepath.Join(dir, "team.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("writing the demo team file: %w", err)
 	}
 	return path, cleanup, nil
+}
+
+// listenErr names the --listen flag when the chain cannot listen, most
+// often because another process (another demo?) holds the port.
+func listenErr(listen string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--listen %s: the address is in use by another process (another bpkeys demo or nodeos?); stop it or pick another with --listen 127.0.0.1:PORT: %w", listen, err)
+	}
+	return fmt.Errorf("--listen %s: %w", listen, err)
 }

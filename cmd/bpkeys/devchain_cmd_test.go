@@ -63,8 +63,27 @@ func TestDevchainCommandServes(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("health %d", resp.StatusCode)
 	}
+	busy := strings.TrimPrefix(url, "http://")
+	code, _, errOut := runCLI(t, "devchain", "--listen", busy)
+	if code != exitFailed || !strings.Contains(errOut, "--listen "+busy) || !strings.Contains(errOut, "in use") {
+		t.Errorf("a busy port: exit %d, %s", code, errOut)
+	}
 	if code := stop(); code != exitInterrupted {
 		t.Fatalf("exit code %d after interrupt", code)
+	}
+}
+
+// TestInterruptSaysInterrupted: Ctrl-C ends with exit 130 and
+// "interrupted", not Go's "context canceled".
+func TestInterruptSaysInterrupted(t *testing.T) {
+	_, w, stop := startCmd(t, `serving (http://[0-9.:]+)`, "devchain", "--listen", "127.0.0.1:0")
+	if code := stop(); code != exitInterrupted {
+		t.Fatalf("exit %d", code)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if out := w.buf.String(); strings.Contains(out, "context canceled") || !strings.Contains(out, "bpkeys: interrupted") {
+		t.Fatalf("output after Ctrl-C:\n%s", out)
 	}
 }
 

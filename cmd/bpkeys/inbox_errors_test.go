@@ -42,7 +42,7 @@ func TestInboxReadErrorNotNotMine(t *testing.T) {
 	if mine(eos.PermissionLevel{Actor: "eosio", Permission: "active"}) {
 		t.Fatal("mine on a failed read")
 	}
-	if len(errs.errs) != 1 || !strings.Contains(errs.errs[0].Error(), "reading the authority of eosio@active") {
+	if len(errs.errs) != 1 || !strings.Contains(errs.errs[0].Error(), "eosio@active") {
 		t.Fatalf("errors: %v", errs.errs)
 	}
 }

@@ -3,19 +3,20 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/hsm/pkcs11"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 func newKeysCmd(a *app) *cobra.Command {
@@ -29,7 +30,11 @@ func newKeysListCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "Every key on every connected YubiKey and PKCS#11 token",
-		Args:  cobra.NoArgs,
+		Long: `Every key on every connected YubiKey (through pcscd) and PKCS#11 token. The PKCS#11 module is
+--module, else BPKEYS_PKCS11_MODULE or pkcs11_module in the config; with none named, bpkeys looks for
+p11-kit's proxy (which reaches every module p11-kit has registered) and else the usual SoftHSM2 and
+HSM modules, and says where it looked.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if module != "" {
 				if _, err := os.Stat(module); err != nil {
@@ -38,69 +43,196 @@ func newKeysListCmd(a *app) *cobra.Command {
 				// The PKCS#11 backend reads its default module from here.
 				os.Setenv(pkcs11.ModuleEnv, module)
 			}
-			var all devices.Inventory
-			var problems []string
-			for _, s := range a.registry.Schemes() {
-				b, _ := a.registry.Backend(s)
-				inv, err := b.Inventory(cmd.Context())
-				if err != nil {
-					problems = append(problems, fmt.Sprintf("%s: %v", s, err))
-					continue
-				}
-				all.Devices = append(all.Devices, inv.Devices...)
-				all.Keys = append(all.Keys, inv.Keys...)
-			}
-			sort.SliceStable(all.Keys, func(i, j int) bool { return all.Keys[i].Ref < all.Keys[j].Ref })
+			l := a.listKeys(cmd.Context(), os.Getenv(pkcs11.ModuleEnv) == "")
 			if a.json {
-				out := struct {
-					devices.Inventory
-					Problems []string `json:"problems,omitempty"`
-				}{all, problems}
-				if err := a.printJSON(out); err != nil {
+				if err := a.printJSON(l); err != nil {
 					return err
 				}
 			} else {
-				printInventory(a, all)
-				for _, p := range problems {
+				printInventory(a, l)
+				for _, p := range l.Problems {
 					a.info("warning: %s", p)
 				}
 			}
-			if len(all.Devices) == 0 && len(problems) > 0 {
+			if len(l.Devices) == 0 && len(l.Problems) > 0 {
 				return fmt.Errorf("no device could be read")
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&module, "module", "", "PKCS#11 module to list (default: config pkcs11_module or BPKEYS_PKCS11_MODULE)")
+	cmd.Flags().StringVar(&module, "module", "", "PKCS#11 module to list (default: config pkcs11_module or BPKEYS_PKCS11_MODULE, else p11-kit's proxy or the usual modules)")
 	return cmd
 }
 
-func printInventory(a *app, inv devices.Inventory) {
-	if len(inv.Devices) == 0 {
-		a.out("No YubiKey or PKCS#11 token found.")
-		return
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEVICE\tDETAILS")
-	for _, d := range inv.Devices {
-		fmt.Fprintf(tw, "%s\t%s\n", d.Name, joinDetails(d.Details))
-	}
-	tw.Flush()
-	a.out("")
-	if len(inv.Keys) == 0 {
-		a.out("No EC keys found.")
-		return
-	}
-	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REFERENCE\tCURVE\tPUBLIC KEY\tSIGN\tDETAILS")
-	for _, k := range inv.Keys {
-		sign := "yes"
-		if !k.CanSign {
-			sign = "no"
+// keyListing is what bpkeys keys list found (--json): lists are [] when
+// empty, never null.
+type keyListing struct {
+	devices.Inventory
+	// ModulesTried are the PKCS#11 modules listed; ModulesSearched, when
+	// no module was named, every path looked at to find them.
+	ModulesTried    []string `json:"pkcs11_modules_tried"`
+	ModulesSearched []string `json:"pkcs11_modules_searched,omitempty"`
+	Problems        []string `json:"problems"`
+}
+
+// listKeys reads every backend's inventory. With discover, the PKCS#11
+// modules are found by pkcs11.Discover instead of named. A key seen twice
+// (a YubiKey also reached through OpenSC's PKCS#11 module) is listed once,
+// under its own backend, and p11-kit's certificate-only trust tokens are
+// left out.
+func (a *app) listKeys(ctx context.Context, discover bool) keyListing {
+	l := keyListing{Inventory: devices.Inventory{Devices: []devices.DeviceInfo{}, Keys: []devices.KeyInfo{}}, ModulesTried: []string{}, Problems: []string{}}
+	var p11 []devices.Inventory
+	for _, s := range a.registry.Schemes() {
+		b, _ := a.registry.Backend(s)
+		if _, real := b.(*pkcs11.Backend); real && discover {
+			var modules []string
+			modules, l.ModulesSearched = pkcs11.Discover()
+			for _, m := range modules {
+				l.ModulesTried = append(l.ModulesTried, m)
+				inv, err := pkcs11.New(pkcs11.WithModule(m)).Inventory(ctx)
+				if err != nil {
+					l.Problems = append(l.Problems, fmt.Sprintf("pkcs11 module %s: %v", m, err))
+					continue
+				}
+				p11 = append(p11, inv)
+			}
+			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.Ref, k.PublicKey.Curve, k.PublicKey, sign, joinDetails(k.Details))
+		inv, err := b.Inventory(ctx)
+		if err != nil {
+			l.Problems = append(l.Problems, fmt.Sprintf("%s: %v", s, err))
+			continue
+		}
+		if s == pkcs11.Scheme {
+			if m := os.Getenv(pkcs11.ModuleEnv); m != "" {
+				l.ModulesTried = append(l.ModulesTried, m)
+			}
+			p11 = append(p11, inv)
+			continue
+		}
+		l.Devices = append(l.Devices, inv.Devices...)
+		l.Keys = append(l.Keys, inv.Keys...)
 	}
-	tw.Flush()
+	seen := map[signer.PublicKey]bool{}
+	for _, k := range l.Keys {
+		seen[k.PublicKey] = true
+	}
+	for _, inv := range p11 {
+		for _, d := range inv.Devices {
+			if d.Details["model"] == "p11-kit-trust" {
+				continue // the system's CA certificates, no keys
+			}
+			var keys []devices.KeyInfo
+			dup := false
+			for _, k := range inv.Keys {
+				if k.Device != d.Name {
+					continue
+				}
+				if seen[k.PublicKey] {
+					dup = true
+					continue
+				}
+				seen[k.PublicKey] = true
+				keys = append(keys, k)
+			}
+			if dup && len(keys) == 0 {
+				continue // listed already, through its own backend
+			}
+			l.Devices = append(l.Devices, d)
+			l.Keys = append(l.Keys, keys...)
+		}
+	}
+	sort.SliceStable(l.Keys, func(i, j int) bool { return l.Keys[i].Ref < l.Keys[j].Ref })
+	return l
+}
+
+// printInventory lists each device with its keys under it, a key's public
+// key and reference each on a line of their own so that the table stays
+// narrow and nothing is cut.
+func printInventory(a *app, l keyListing) {
+	if len(l.Devices) == 0 {
+		a.out("No YubiKey or PKCS#11 token found.")
+		a.out("  YubiKeys: looked through pcscd (is it running? pcsc_scan shows the readers).")
+		switch {
+		case len(l.ModulesTried) > 0:
+			a.out("  PKCS#11: no token through %s.", strings.Join(l.ModulesTried, ", "))
+		case len(l.ModulesSearched) > 0:
+			a.out("  PKCS#11: no module found; looked for p11-kit's proxy, SoftHSM2 and the usual HSM modules in %s.", strings.Join(libDirsOf(l.ModulesSearched), ", "))
+		}
+		a.out("  Name a module with --module PATH, BPKEYS_PKCS11_MODULE or pkcs11_module in the config.")
+		return
+	}
+	for i, d := range l.Devices {
+		if i > 0 {
+			a.out("")
+		}
+		a.out("%s", d.Name)
+		details := map[string]string{}
+		for key, v := range d.Details {
+			if key != "module" {
+				details[key] = v
+			}
+		}
+		for _, l := range wordLines(joinDetails(details), 76) {
+			a.out("  %s", l)
+		}
+		if m := d.Details["module"]; m != "" {
+			a.out("  module %s", m)
+		}
+		n := 0
+		for _, k := range l.Keys {
+			if k.Device != d.Name || k.Scheme != d.Scheme {
+				continue
+			}
+			n++
+			details := map[string]string{}
+			for key, v := range k.Details {
+				if key != "curve" && key != "can_sign" {
+					details[key] = v
+				}
+			}
+			lines := wordLines(joinDetails(details), 50)
+			first := ""
+			if len(lines) > 0 {
+				first, lines = lines[0], lines[1:]
+			}
+			a.out("  %-8s %s  %s  %s", k.Label, k.PublicKey.Curve, signText(k), first)
+			for _, l := range lines {
+				a.out("           %s", l)
+			}
+			a.out("           %s", k.PublicKey)
+			a.out("           %s", k.Ref)
+		}
+		if n == 0 {
+			a.out("  no EC keys")
+		}
+	}
+}
+
+// signText says whether a key can sign, in words: "unknown" is never "no".
+func signText(k devices.KeyInfo) string {
+	if k.CanSign {
+		return "can sign"
+	}
+	if why := k.Details["can_sign"]; why != "" {
+		return "can sign: " + why
+	}
+	return "cannot sign"
+}
+
+// libDirsOf lists the directories of searched paths, in order, once each.
+func libDirsOf(paths []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		d := filepath.Dir(p)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func joinDetails(m map[string]string) string {
@@ -207,8 +339,10 @@ func newSignDigestCmd(a *app) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "sign-digest REF HEX",
-		Short: "Sign a 32-byte digest with a device key and print the verified SIG_...",
-		Args:  cobra.ExactArgs(2),
+		Short: "Blind-sign a 32-byte digest with a device key and print the verified SIG_...",
+		Long: "Sign a bare 32-byte digest. This is BLIND signing: bpkeys cannot know what the digest\n" +
+			"authorizes, so it says so, asks on the terminal, and refuses without one unless --yes.",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := parseHexArg("the digest", args[1])
 			if err != nil {
@@ -237,15 +371,8 @@ func newSignDigestCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer key.Close()
-			j, err := a.journal()
+			sig, err := a.signBlind(ctx, key, digest)
 			if err != nil {
-				return err
-			}
-			sig, err := audit.SignDigest(ctx, j, "sign-digest", a.chainID, key, digest)
-			if err != nil {
-				return err
-			}
-			if err := sig.Verify(digest[:], key.PublicKey()); err != nil {
 				return err
 			}
 			if a.json {
@@ -257,4 +384,50 @@ func newSignDigestCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long (PIN entry and touch included)")
 	return cmd
+}
+
+// signBlind shows that a digest is signed blind, asks (a terminal is
+// required without --yes), and signs it through the gate's journal.
+func (a *app) signBlind(ctx context.Context, key devices.Key, digest [32]byte) (signer.Signature, error) {
+	if !a.yes && !a.stdinTerminal() {
+		return signer.Signature{}, withCode(exitRefused, errors.New("sign-digest is blind signing and asks on a terminal; there is none (stdin is not a terminal): nothing was signed; pass --yes only if you know what the digest is"))
+	}
+	j, err := a.journal()
+	if err != nil {
+		return signer.Signature{}, err
+	}
+	g := &txflow.Gate{Journal: j}
+	b := &txflow.BlindDigest{Digest: digest, ChainID: a.chainID, Note: "sign-digest (blind)"}
+	for _, l := range b.Lines(key.PublicKey(), signer.Describe(key)) {
+		a.info("%s", l)
+	}
+	if _, err := a.confirm("Sign this digest blind?"); err != nil {
+		return signer.Signature{}, err
+	}
+	if err := b.Confirmed(); err != nil {
+		return signer.Signature{}, err
+	}
+	return g.SignDigest(ctx, b, key)
+}
+
+// wordLines breaks text between words into lines of at most w columns
+// where it can; a word is never split (a longer one has a line of its own).
+func wordLines(text string, w int) []string {
+	var out []string
+	cur := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = word
+		case len(cur)+1+len(word) <= w:
+			cur += " " + word
+		default:
+			out = append(out, cur)
+			cur = word
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
 }

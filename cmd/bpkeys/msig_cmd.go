@@ -12,11 +12,10 @@ import (
 	eos "github.com/eoscanada/eos-go"
 	"github.com/spf13/cobra"
 
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
-	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // msigCommands are the eosio.msig commands (propose, list, inbox, review,
@@ -65,7 +64,7 @@ func (a *app) readForReview(ctx context.Context, cl *chain.Client, proposer, nam
 	if err != nil {
 		return nil, err
 	}
-	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{Policy: msigPolicyCheck(t, nil)})
+	return proposals.MakeReview(ctx, cl, p, proposals.ReviewOptions{Policy: txflow.Judge{Team: t}.ReviewCheck()})
 }
 
 func newMsigProposeCmd(a *app) *cobra.Command {
@@ -118,13 +117,18 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 				}
 				req.Requested = ls
 			}
-			body, err := inputfile.Read(file, "actions file", inputfile.MaxAction)
+			body, err := readLimited(file)
 			if err != nil {
 				return usageErr("%v", err)
 			}
 			cl, err := a.chainClient()
 			if err != nil {
 				return err
+			}
+			if plan != "" {
+				if err := a.checkPlanFile(ctx, cl, body); err != nil {
+					return err
+				}
 			}
 			abis := proposals.NewABIs(cl)
 			if req.Actions, err = proposals.ParseActions(ctx, abis, body); err != nil {
@@ -146,12 +150,11 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 			for _, l := range b.Requested {
 				preview.Requested = append(preview.Requested, proposals.Approval{Level: l})
 			}
-			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis, Policy: msigPolicyCheck(t, nil)})
+			r, err := proposals.MakeReview(ctx, cl, preview, proposals.ReviewOptions{ABIs: abis, Policy: txflow.Judge{Team: t}.ReviewCheck()})
 			if err != nil {
 				return err
 			}
-			sreq := proposeRequest(b)
-			sreq.signers = signers
+			sreq := msigSignRequest{job: txflow.ProposeJob(cl, b), signers: signers}
 			sreq.show = func() {
 				r.WriteText(a.stderr)
 				for _, n := range b.Notes {
@@ -213,6 +216,9 @@ func newMsigListCmd(a *app) *cobra.Command {
 			}
 			cl, err := a.chainClient()
 			if err != nil {
+				return err
+			}
+			if err := accountsExist(ctx, cl, string(pn)); err != nil {
 				return err
 			}
 			props, bad, err := proposals.List(ctx, cl, eos.AccountName(pn))
@@ -289,6 +295,11 @@ func newMsigInboxCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, l := range levels {
+				if err := accountsExist(ctx, cl, string(l.Actor)); err != nil {
+					return err
+				}
+			}
 			var mine func(eos.PermissionLevel) bool
 			var readErrs readErrors
 			if len(levels) > 0 {
@@ -360,31 +371,6 @@ func (a *app) msigPresentKeys(ctx context.Context) []signer.PublicKey {
 	return keys
 }
 
-// msigKeysSatisfy reports whether keys alone reach the threshold of l. A
-// read error is returned, never taken for "not mine".
-func msigKeysSatisfy(ctx context.Context, accts *proposals.Accounts, l eos.PermissionLevel, keys []signer.PublicKey) (bool, error) {
-	acct, err := accts.Get(ctx, string(l.Actor))
-	if err != nil {
-		return false, fmt.Errorf("reading the authority of %s@%s: %w", l.Actor, l.Permission, err)
-	}
-	if acct == nil {
-		return false, nil
-	}
-	p := acct.Permission(string(l.Permission))
-	if p == nil {
-		return false, nil
-	}
-	var w uint32
-	for _, kw := range p.RequiredAuth.Keys {
-		for _, k := range keys {
-			if kw.Unsupported == "" && kw.Key == k {
-				w += uint32(kw.Weight)
-			}
-		}
-	}
-	return w >= p.RequiredAuth.Threshold, nil
-}
-
 // readErrors collects the read errors of an inbox scan, once each.
 type readErrors struct {
 	mu   sync.Mutex
@@ -405,10 +391,10 @@ func (r *readErrors) add(err error) {
 }
 
 // mineByKeys is an inbox's "mine" for the connected keys; read errors go
-// to errs.
+// to errs, never taken for "not mine" silently.
 func mineByKeys(ctx context.Context, accts *proposals.Accounts, keys []signer.PublicKey, errs *readErrors) func(eos.PermissionLevel) bool {
 	return func(l eos.PermissionLevel) bool {
-		ok, err := msigKeysSatisfy(ctx, accts, l, keys)
+		ok, err := proposals.KeysSatisfy(ctx, accts, l, keys)
 		if err != nil {
 			errs.add(err)
 		}
@@ -491,11 +477,11 @@ func newMsigApproveCmd(a *app) *cobra.Command {
 			if pinned != nil && *pinned != p.Hash {
 				return withCode(exitRefused, fmt.Errorf("%s/%s now holds a transaction with hash %s, not the %s you reviewed: it was replaced; review it again (nothing was signed)", p.Proposer, p.Name, p.Hash, *pinned))
 			}
-			req, err := a.approveRequest(ctx, cl, p, level, allowReplaced)
+			job, err := a.approveJob(ctx, cl, p, level, allowReplaced)
 			if err != nil {
 				return err
 			}
-			req.signers = signers
+			req := msigSignRequest{job: job, signers: signers}
 			req.show = func() {
 				r.WriteText(a.stderr)
 				a.info("\nApproving %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
@@ -559,8 +545,7 @@ func simpleMsigCmd(a *app, use, short string, defaultToProposer bool, build func
 			}
 			verb := strings.Fields(use)[0]
 			p := r.Proposal
-			req := simpleMsigRequest(verb, p, act)
-			req.signers, req.show = signers, func() { r.WriteText(a.stderr) }
+			req := msigSignRequest{job: txflow.MsigJob(cl, verb, p, act, level), signers: signers, show: func() { r.WriteText(a.stderr) }}
 			sent, err := a.msigSign(ctx, cl, req)
 			if err != nil {
 				return err
@@ -626,8 +611,7 @@ func newMsigInvalidateCmd(a *app) *cobra.Command {
 				return err
 			}
 			sent, err := a.msigSign(ctx, cl, msigSignRequest{
-				note:    fmt.Sprintf("msig invalidate %s", level.Actor),
-				actions: []*eos.Action{act},
+				job:     txflow.Job{Note: fmt.Sprintf("msig invalidate %s", level.Actor), Stages: [][]*eos.Action{{act}}},
 				signers: signers,
 				show: func() {
 					a.info("Every approval %s gave before now stops counting, on every proposal.", level.Actor)
@@ -667,64 +651,26 @@ func proposeLanded(ctx context.Context, a *app, cl *chain.Client, b *proposals.B
 	return &msigSent{TransactionID: unc.ID.String(), AlreadyKnown: true}
 }
 
-// proposeRequest signs eosio.msig::propose of a built proposal.
-func proposeRequest(b *proposals.Built) msigSignRequest {
-	return msigSignRequest{note: fmt.Sprintf("msig propose %s/%s hash=%s", b.Proposer, b.Name, b.Hash), actions: []*eos.Action{b.Propose}}
-}
-
-// simpleMsigRequest signs unapprove, cancel or exec (verb) of p.
-func simpleMsigRequest(verb string, p *proposals.Proposal, act *eos.Action) msigSignRequest {
-	return msigSignRequest{note: fmt.Sprintf("msig %s %s/%s hash=%s", verb, p.Proposer, p.Name, p.Hash), actions: []*eos.Action{act}}
-}
-
-// approveRequest is the approval of p as level, pinned to the hash of the
-// proposal as read: refused when bpkeys approved another hash under this
-// proposer and name before (unless allowReplaced), re-read right before
-// the signature and refused when it changed, and a chain's hash mismatch
-// reported as a replacement. The CLI and the TUI both sign it.
-func (a *app) approveRequest(ctx context.Context, cl *chain.Client, p *proposals.Proposal, level eos.PermissionLevel, allowReplaced bool) (msigSignRequest, error) {
+// checkPlanFile holds a plan given to msig propose to what perms apply
+// holds it to: its actions are what its edits produce, on this chain.
+func (a *app) checkPlanFile(ctx context.Context, cl *chain.Client, body []byte) error {
 	chainID, err := cl.ChainID(ctx)
 	if err != nil {
-		return msigSignRequest{}, err
+		return err
 	}
-	if !allowReplaced {
-		j, err := a.journal()
-		if err != nil {
-			return msigSignRequest{}, err
-		}
-		entries, err := j.History()
-		if err != nil && !errors.Is(err, audit.ErrNoJournal) {
-			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("cannot check what was approved before: %w (see bpkeys audit verify; bpkeys audit seal --reason \"...\" starts a new segment)", err))
-		}
-		if err := proposals.CheckReplaced(entries, chainID.String(), p.Proposer, p.Name, p.Hash); err != nil {
-			return msigSignRequest{}, withCode(exitRefused, fmt.Errorf("%w (nothing was signed)", err))
-		}
-	}
-	act, err := proposals.ApproveAction(p, level)
+	_, err = txflow.ReadPlan(body, chainID, nil)
+	return err
+}
+
+// approveJob is txflow.ApproveJob with this run's journal and chain id.
+func (a *app) approveJob(ctx context.Context, cl *chain.Client, p *proposals.Proposal, level eos.PermissionLevel, allowReplaced bool) (txflow.Job, error) {
+	chainID, err := cl.ChainID(ctx)
 	if err != nil {
-		return msigSignRequest{}, err
+		return txflow.Job{}, err
 	}
-	return msigSignRequest{
-		note:    proposals.ApprovalNote(p.Proposer, p.Name, p.Hash),
-		actions: []*eos.Action{act},
-		recheck: func(ctx context.Context) error {
-			again, err := proposals.Read(ctx, cl, p.Proposer, p.Name)
-			if errors.Is(err, proposals.ErrNotFound) {
-				return withCode(exitRefused, fmt.Errorf("%s/%s was cancelled or executed after it was shown: nothing was signed", p.Proposer, p.Name))
-			}
-			if err != nil {
-				return err
-			}
-			if !proposals.Same(p, again) {
-				return withCode(exitRefused, fmt.Errorf("%s/%s changed after it was shown (hash %s, now %s): it was replaced; nothing was signed; review it again", p.Proposer, p.Name, p.Hash, again.Hash))
-			}
-			return nil
-		},
-		mapErr: func(err error) error {
-			if chain.IsCode(err, 3230001) || strings.Contains(err.Error(), "hash mismatch") {
-				return withCode(exitRefused, fmt.Errorf("the chain refused the approval: %s/%s no longer holds the transaction with hash %s that was shown and signed (it was replaced in the meantime); nothing was approved; review it again: %w", p.Proposer, p.Name, p.Hash, err))
-			}
-			return nil
-		},
-	}, nil
+	j, err := a.journal()
+	if err != nil {
+		return txflow.Job{}, err
+	}
+	return txflow.ApproveJob(ctx, cl, j, chainID.String(), p, level, allowReplaced)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/bpkeys/bpkeys/devchain"
 	"github.com/bpkeys/bpkeys/internal/pivcard/pivtest"
 	"github.com/bpkeys/bpkeys/internal/softhsmtest"
+	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -126,6 +127,7 @@ func setupMsigDevices(t *testing.T) *msigEnv {
 	g.Accounts = append(g.Accounts, member("alice", e.pubs["alice"]), member("bob", e.pubs["bob"]), member("carol", e.pubs["carol"]),
 		devchain.GenesisAccount{Name: "bpteam111111", Balance: "100.0000 EOS", Permissions: []devchain.GenesisPermission{
 			{PermName: "owner", RequiredAuth: team}, {PermName: "active", Parent: "owner", RequiredAuth: team}}},
+		member("mallory", malloryKey.PublicKey()),
 		devchain.GenesisAccount{Name: "dave", Permissions: []devchain.GenesisPermission{
 			{PermName: "owner", RequiredAuth: mustAuth(t, `{"threshold":1,"accounts":[{"permission":{"actor":"bpteam111111","permission":"active"},"weight":1}]}`)},
 			{PermName: "active", Parent: "owner", RequiredAuth: keyAuth(oldDave)}}},
@@ -139,6 +141,10 @@ func setupMsigDevices(t *testing.T) *msigEnv {
 	e.dc, e.url = dc, srv.URL
 	return e
 }
+
+// malloryKey is an outsider's in-memory key (a test fixture, not bpkeys'):
+// mallory proposes with another tool.
+var malloryKey = testsigner.FromSeed(signer.CurveK1, "gate-mallory")
 
 func mustAuth(t *testing.T, js string) devchain.GenesisAuthority {
 	var a devchain.GenesisAuthority
@@ -341,4 +347,13 @@ func msigDevicesChild(t *testing.T) {
 			t.Fatalf("list:\n%s", out)
 		}
 	})
+}
+
+func (e *msigEnv) journalEntries() []audit.Entry {
+	j, err := audit.Open(e.journal)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	es, _ := j.Entries()
+	return es
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // TestMsigPolicyCheck: a proposal's updateauth is judged by the same rules
@@ -54,7 +55,7 @@ func TestMsigPolicyCheck(t *testing.T) {
 		}
 		return out
 	}
-	check := msigPolicyCheck(tm, nil)
+	check := txflow.Judge{Team: tm}.ReviewCheck()
 	accts := proposals.NewAccounts(nil)
 	accts.Set(&ca)
 
@@ -73,7 +74,8 @@ func TestMsigPolicyCheck(t *testing.T) {
 	}
 
 	// Rotating to a key the team file says nobody holds locks the team out
-	// of active; once alice holds it, the same rotation is fine.
+	// of active; once bob holds it, the same rotation is fine (were it
+	// alice's, she alone would hold active: refused too).
 	rotate := decoded(k2.String()+"="+k3.String(), permissions.ParseRotate)
 	fs, err = check(context.Background(), accts, rotate)
 	if err != nil {
@@ -82,11 +84,11 @@ func TestMsigPolicyCheck(t *testing.T) {
 	if !hasError(fs, "[lockout]") {
 		t.Fatalf("rotation to an unheld key: no lockout in %+v", fs)
 	}
-	tm2, err := team.Parse([]byte("members:\n  - name: alice\nkeys:\n  - key: " + k1.String() + "\n    holder: alice\n  - key: " + k3.String() + "\n    holder: alice\n"))
+	tm2, err := team.Parse([]byte("members:\n  - name: alice\n  - name: bob\nkeys:\n  - key: " + k1.String() + "\n    holder: alice\n  - key: " + k3.String() + "\n    holder: bob\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err = msigPolicyCheck(tm2, nil)(context.Background(), accts, rotate)
+	fs, err = txflow.Judge{Team: tm2}.ReviewCheck()(context.Background(), accts, rotate)
 	if err != nil {
 		t.Fatal(err)
 	}

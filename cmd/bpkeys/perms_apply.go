@@ -2,20 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 
-	eos "github.com/eoscanada/eos-go"
 	"github.com/spf13/cobra"
 
 	"github.com/bpkeys/bpkeys/chain"
-	"github.com/bpkeys/bpkeys/contracts"
-	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // permsApplied is what perms apply reports.
@@ -49,109 +46,9 @@ exactly the keys nodeos requires (journalled, see 'bpkeys audit') and pushes. A 
 creates needs two transactions; they are pushed in order.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			b, err := inputfile.Read(args[0], "plan", inputfile.MaxPlan)
-			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			p, err := permissions.UnmarshalPlan(b)
-			if err != nil {
-				return withCode(exitRefused, err)
-			}
-			if p.ChainID == "" {
-				return withCode(exitRefused, errors.New("the plan names no chain (chain_id is missing), so it could be applied to any chain: refusing; make the plan again with bpkeys perms plan"))
-			}
-			t, err := a.permsTeam()
+			res, err := a.permsApply(cmd.Context(), args[0], refs, policyFile)
 			if err != nil {
 				return err
-			}
-			pol, err := permsPolicy(policyFile)
-			if err != nil {
-				return err
-			}
-			if len(refs) == 0 {
-				return usageErr("no --signer: name the YubiKey or HSM keys that sign (see 'bpkeys keys list')")
-			}
-			c, err := a.chainClient()
-			if err != nil {
-				return err
-			}
-			chainID, err := c.ChainID(ctx)
-			if err != nil {
-				return err
-			}
-			if p.ChainID != chainID.String() {
-				return withCode(exitRefused, fmt.Errorf("the plan was made on chain %s but the endpoint serves chain %s: refusing", p.ChainID, chainID))
-			}
-			acct, w, err := permsLoad(ctx, c, p.Account)
-			if err != nil {
-				return err
-			}
-			if !acct.Equal(p.Before) {
-				a.info("%s changed since the plan was made:", p.Account)
-				for _, l := range permissions.Diff(p.Before, acct, permsLabel(t)) {
-					a.info("  %s", l)
-				}
-				return withCode(exitRefused, fmt.Errorf("%s's permissions changed since the plan was made (drift between the plan and the chain): make the plan again", p.Account))
-			}
-			p.Findings = policies.CheckPlan(p, w, t, pol)
-			for _, f := range p.Findings {
-				a.info("%s", f)
-			}
-			if err := permsVerdict(p.Findings, "this plan"); err != nil {
-				return err
-			}
-			signers, closeSigners, err := a.openRequiredSigners(ctx, refs)
-			if err != nil {
-				return err
-			}
-			defer closeSigners()
-			keys := make([]signer.PublicKey, len(signers))
-			for i, s := range signers {
-				keys[i] = s.PublicKey()
-			}
-			if err := permsCheckSigners(p, w, keys, t.Holder); err != nil {
-				return err
-			}
-			job, err := permsApplyJob(ctx, c, chainID, p, keys)
-			if err != nil {
-				return err
-			}
-			stages := p.Stages()
-			a.info("About to sign for %s on chain %s:", p.Account, chainID)
-			for _, l := range p.Diff {
-				a.info("  %s", l)
-			}
-			for i, st := range stages {
-				a.info("Transaction %d of %d, digest %s, expires %s:", i+1, len(stages), hex.EncodeToString(job.stages[i].digest[:]), job.stages[i].tx.Expiration.Format("2006-01-02T15:04:05"))
-				for _, act := range st {
-					a.info("  eosio::%s by %s", act.Name, levelsText(act.Authorization))
-					data, _ := hex.DecodeString(act.HexData)
-					if js, err := contracts.DecodeActionJSON("eosio", eos.ActionName(act.Name), data); err == nil {
-						a.info("    %s", js)
-					} else {
-						a.info("    %s (could not decode: %v)", act.HexData, err)
-					}
-				}
-			}
-			if _, err := a.confirm("Sign and push?"); err != nil {
-				return err
-			}
-			done, err := a.signJobRun(ctx, c, job, signers)
-			res := permsApplied{Account: p.Account}
-			if done != nil {
-				for i, pr := range done.pushed {
-					a.info("signed transaction %d of %d with %s", i+1, len(job.stages), keysText(done.required[i], permsLabel(t)))
-					res.Transactions = append(res.Transactions, permsSentTrx{ID: pr.TransactionID.String(), Digest: hex.EncodeToString(job.stages[i].digest[:])})
-					a.info("pushed transaction %s", pr.TransactionID)
-				}
-			}
-			if err != nil {
-				return err
-			}
-			now, rerr := permsFetch(c)(ctx, p.Account)
-			if rerr == nil {
-				res.Matches = now.Equal(p.After)
 			}
 			if a.json {
 				return a.printJSON(res)
@@ -159,14 +56,7 @@ creates needs two transactions; they are pushed in order.`,
 			for _, tx := range res.Transactions {
 				a.out("%s", tx.ID)
 			}
-			switch {
-			case rerr != nil:
-				a.info("warning: the transactions were sent, but reading %s back failed: %v; check with 'bpkeys perms show %s'", p.Account, rerr, p.Account)
-			case res.Matches:
-				a.info("%s now has the planned permissions", p.Account)
-			default:
-				a.info("warning: %s does not (yet) read back as planned; check with 'bpkeys perms show %s'", p.Account, p.Account)
-			}
+			a.info("%s now has the planned permissions", res.Account)
 			return nil
 		},
 	}
@@ -186,51 +76,127 @@ func keysText(keys []signer.PublicKey, label func(signer.PublicKey) string) stri
 	return strings.Join(s, ", ")
 }
 
-// permsCheckSigners verifies that the signers' keys alone satisfy every
-// authorization the plan declares (stage 1 against the chain as it is,
-// later stages against the planned tree), and says who else is needed.
-func permsCheckSigners(p *permissions.Plan, w *permissions.World, keys []signer.PublicKey, holderOf permissions.HolderFunc) error {
-	after := w.With(p.After)
-	for _, act := range p.Actions {
-		world := w
-		if act.Stage > 0 {
-			world = after
-		}
-		for _, l := range act.Authorization {
-			if world.Satisfied(l, keys) {
-				continue
-			}
-			sets, _ := world.MinimalHolderSets(l, holderOf, 5)
-			return fmt.Errorf("the --signer keys cannot satisfy %s, which %s needs; it takes %s: %w", l, act.Summary, setsText(sets, false), errSignersShort)
+// permsApply checks the plan file against its edits and the chain, the
+// account against the plan (drift), the rules and the signers, then signs
+// the plan's transactions through the gate.
+func (a *app) permsApply(ctx context.Context, file string, refs []string, policyFile string) (*permsApplied, error) {
+	b, err := readLimited(file)
+	if err != nil {
+		return nil, withCode(exitUsage, fmt.Errorf("reading the plan: %w", err))
+	}
+	t, err := a.permsTeam()
+	if err != nil {
+		return nil, err
+	}
+	pol, err := permsPolicy(policyFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) == 0 {
+		return nil, usageErr("no --signer: name the YubiKey or HSM keys that sign (see 'bpkeys keys list')")
+	}
+	c, err := a.chainClient()
+	if err != nil {
+		return nil, err
+	}
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := txflow.ReadPlan(b, chainID, permsLabel(t))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.permsCheckDrift(ctx, c, p, t); err != nil {
+		return nil, err
+	}
+	signers, closeSigners, err := a.openRequiredSigners(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSigners()
+	if err := a.permsJudge(ctx, c, p, t, pol, pubsOf(signers)); err != nil {
+		return nil, err
+	}
+	g, err := a.gate(c, t, pol)
+	if err != nil {
+		return nil, err
+	}
+	job, err := txflow.PlanJob(p, permsFetch(c))
+	if err != nil {
+		return nil, err
+	}
+	job.Avail = pubsOf(signers)
+	job.Show = append([]string{fmt.Sprintf("plan for %s (computed from its actions):", p.Account)}, indent(p.Diff)...)
+	prep, err := prepareJob(ctx, g, job)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.showAndConfirm(prep, "Sign and push?"); err != nil {
+		return nil, err
+	}
+	done, err := g.Sign(ctx, prep, signers)
+	res := &permsApplied{Account: p.Account}
+	if done != nil {
+		for i, pr := range done.Pushed {
+			a.info("signed transaction %d of %d with %s", i+1, len(done.Stages), keysText(done.Required[i], permsLabel(t)))
+			res.Transactions = append(res.Transactions, permsSentTrx{ID: pr.TransactionID.String(), Digest: done.Stages[i].Frozen.DigestHex()})
+			a.info("pushed transaction %s", pr.TransactionID)
 		}
 	}
-	return nil
+	if err != nil {
+		return nil, err
+	}
+	res.Matches = true
+	return res, nil
 }
 
-var errSignersShort = errors.New("connect the devices of one of these sets and pass their --signer references")
-
-// permsApplyJob builds the plan's transactions, one per stage, for the
-// keys avail: the first stage's required keys are asked now, a later
-// stage's when its turn comes (it needs what the earlier one creates).
-// The CLI (perms apply) and the TUI (sign a plan directly) both sign it.
-func permsApplyJob(ctx context.Context, c *chain.Client, chainID signer.ChainID, p *permissions.Plan, avail []signer.PublicKey) (*signJob, error) {
-	job := &signJob{chainID: chainID, avail: avail}
-	stages := p.Stages()
-	for i, st := range stages {
-		var acts []*eos.Action
-		for _, act := range st {
-			ea, err := act.EOS()
-			if err != nil {
-				return nil, err
-			}
-			acts = append(acts, ea)
-		}
-		note := fmt.Sprintf("perms apply %s: transaction %d of %d", p.Account, i+1, len(stages))
-		ts, err := buildStage(ctx, c, chainID, note, acts, avail, i > 0)
-		if err != nil {
-			return nil, fmt.Errorf("transaction %d of %d: %w", i+1, len(stages), err)
-		}
-		job.stages = append(job.stages, ts)
+// permsCheckDrift refuses a plan whose before tree is not the account now.
+func (a *app) permsCheckDrift(ctx context.Context, c *chain.Client, p *permissions.Plan, t *team.Team) error {
+	acct, err := permsFetch(c)(ctx, p.Account)
+	if err != nil {
+		return err
 	}
-	return job, nil
+	if acct.AuthChange, err = txflow.ReadAuthLimit(ctx, c, p.Account); err != nil {
+		return err
+	}
+	if !txflow.SameAuthLimit(acct.AuthChange, p.Before.AuthChange) {
+		return withCode(exitRefused, fmt.Errorf("%s's limitauthchg setting changed since the plan was made: make the plan again", p.Account))
+	}
+	if acct.Equal(p.Before) {
+		return nil
+	}
+	a.info("%s changed since the plan was made:", p.Account)
+	for _, l := range permissions.Diff(p.Before, acct, permsLabel(t)) {
+		a.info("  %s", l)
+	}
+	return withCode(exitRefused, fmt.Errorf("%s's permissions changed since the plan was made (drift between the plan and the chain): make the plan again", p.Account))
+}
+
+// permsJudge runs the plan rules (the gate runs them again on the
+// transaction's effects) and checks the signers can authorize every action.
+func (a *app) permsJudge(ctx context.Context, c *chain.Client, p *permissions.Plan, t *team.Team, pol *policies.Policy, keys []signer.PublicKey) error {
+	_, w, err := permsLoad(ctx, c, p.Account)
+	if err != nil {
+		return err
+	}
+	if err := w.Extend(ctx, permsFetch(c), p.After); err != nil {
+		return err
+	}
+	p.Findings = policies.CheckPlan(p, w, t, pol)
+	for _, f := range p.Findings {
+		a.info("%s", f)
+	}
+	if err := permsVerdict(p.Findings, "this plan"); err != nil {
+		return err
+	}
+	return p.CheckSigners(w, keys, t.Holder)
+}
+
+func indent(ls []string) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = "  " + l
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // permsCommands are perms, policy and tx (permission trees, plans, policy
@@ -73,10 +74,13 @@ func permsLoad(ctx context.Context, c *chain.Client, name string) (*permissions.
 	}
 	acct, err := permsFetch(c)(ctx, name)
 	if errors.Is(err, permissions.ErrNoAccount) {
-		return nil, nil, withCode(exitUsage, fmt.Errorf("account %s does not exist on this chain", name))
+		return nil, nil, noAccountErr(name)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading account %s: %w", name, err)
+	}
+	if acct.AuthChange, err = txflow.ReadAuthLimit(ctx, c, name); err != nil {
+		return nil, nil, err
 	}
 	w, err := permissions.LoadWorld(ctx, permsFetch(c), acct)
 	if err != nil {
@@ -93,12 +97,20 @@ func permsLabel(t *team.Team) permissions.LabelFunc {
 }
 
 func newPermsShowCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "show ACCOUNT",
 		Short: "The permission tree: thresholds, weights, holders and devices, linked actions, and who can do what",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			switch format {
+			case "text", "mermaid", "dot":
+			case "json":
+				a.json = true
+			default:
+				return usageErr("--format %q: expected text, json, mermaid or dot", format)
+			}
 			t, err := a.permsTeam()
 			if err != nil {
 				return err
@@ -111,7 +123,7 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var holderOf permissions.HolderFunc
+			holderOf := keyPlaces(w, acct.Name)
 			if t != nil {
 				holderOf = t.Holder
 			}
@@ -120,6 +132,9 @@ func newPermsShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			findings := policies.BuiltIn(w, acct.Name, t)
+			if format == "mermaid" || format == "dot" {
+				return a.permsDiagram(treeView(acct, w, t, nil), format)
+			}
 			if a.json {
 				return a.printJSON(struct {
 					Account  *permissions.Account `json:"account"`
@@ -132,8 +147,11 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			}
 			a.out("")
 			a.out("Who can do what (minimal sets of holders; any permission above the linked one works too):")
+			if t == nil {
+				a.out("  (no team file: keys are named by where they sit on chain; --team team.yaml, or team: in the config, names who holds each)")
+			}
 			for _, cpb := range powers.Capabilities {
-				a.out("  %s (%s): %s", cpb.Name, cpb.Permission, setsText(cpb.Sets, cpb.Truncated))
+				a.out("  %s (%s): %s", cpb.Name, cpb.Permission, permissions.SetsText(cpb.Sets, cpb.Truncated))
 			}
 			if t != nil {
 				a.out("")
@@ -144,7 +162,7 @@ func newPermsShowCmd(a *app) *cobra.Command {
 					}
 					a.out("  %s alone: %s", m.Member, alone)
 					for _, j := range m.With {
-						a.out("    %s with %s", j.Capability, setsText(j.Others, false))
+						a.out("    %s with %s", j.Capability, permissions.SetsText(j.Others, false))
 					}
 				}
 			}
@@ -157,6 +175,8 @@ func newPermsShowCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "text, json (as --json), or the tree as a diagram: mermaid (GitHub renders it) or dot (Graphviz)")
+	return cmd
 }
 
 func nonNil(fs []policies.Finding) []policies.Finding {
@@ -164,21 +184,6 @@ func nonNil(fs []policies.Finding) []policies.Finding {
 		return []policies.Finding{}
 	}
 	return fs
-}
-
-func setsText(sets [][]string, truncated bool) string {
-	if len(sets) == 0 {
-		return "nobody"
-	}
-	parts := make([]string, len(sets))
-	for i, s := range sets {
-		parts[i] = "{" + strings.Join(s, " + ") + "}"
-	}
-	s := strings.Join(parts, " or ")
-	if truncated {
-		s += " or more"
-	}
-	return s
 }
 
 // permsEditFlags are perms plan's edit flags.
@@ -373,6 +378,9 @@ unless new ones are given; only the links are added.`,
 				return err
 			}
 			p.ChainID = id.String()
+			if err := w.Extend(ctx, permsFetch(c), p.After); err != nil {
+				return err
+			}
 			p.Findings = policies.CheckPlan(p, w, t, pol)
 			if a.json {
 				if err := a.printJSON(p); err != nil {

@@ -136,14 +136,7 @@ func (e *permsEnv) run(stdin string, args ...string) (int, string, string) {
 		return exitOK, stdout.String(), stderr.String()
 	}
 	fmt.Fprintln(&stderr, "bpkeys: "+err.Error())
-	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
-		return ee.code, stdout.String(), stderr.String()
-	case isUsage(err):
-		return exitUsage, stdout.String(), stderr.String()
-	}
-	return exitFailed, stdout.String(), stderr.String()
+	return exitCode(context.Background(), err), stdout.String(), stderr.String()
 }
 
 func (e *permsEnv) account() *permissions.Account {
@@ -305,8 +298,10 @@ func TestPermsApplyRefusesTamperedPlan(t *testing.T) {
 
 func TestPolicyCheck(t *testing.T) {
 	e := newPermsEnv(t)
-	if code, out, errOut := e.run("", "policy", "check", permsAcct, "--team", e.team); code != 0 || !strings.Contains(out, "no findings") {
-		t.Fatalf("clean: exit %d\n%s\n%s", code, out, errOut)
+	// active is alice's key alone: a condition of the account, listed as a
+	// warning (no error).
+	if code, out, errOut := e.run("", "policy", "check", permsAcct, "--team", e.team); code != exitPolicy || !strings.Contains(out, "warning [single-person-power] active") || strings.Contains(out, "error [") {
+		t.Fatalf("single-key active: exit %d\n%s\n%s", code, out, errOut)
 	}
 	pol := filepath.Join(e.dir, "policy.yaml")
 	_ = os.WriteFile(pol, []byte("permissions:\n  active:\n    min_holders: 2\n  claim:\n    allowed_links: [eosio.bpay::claimrewards]\n"), 0o644)
@@ -346,5 +341,57 @@ func TestTxSignAndPush(t *testing.T) {
 	}
 	if !e.account().Perm("claim").Auth.HasKey(permsKeys["1001"].PublicKey()) {
 		t.Fatal("not applied")
+	}
+}
+
+// TestTxSignAcceptsCleosOutput: 'cleos ... -s -d -j' writes the action data
+// decoded with hex_data beside it, and signatures and context_free_data
+// fields; tx sign and tx push take it as it is.
+func TestTxSignAcceptsCleosOutput(t *testing.T) {
+	e := newPermsEnv(t)
+	h := e.dc.Head()
+	claim := permissions.Authority{Threshold: 1, Keys: []permissions.KeyWeight{{Key: permsKeys["4001"].PublicKey(), Weight: 1}, {Key: permsKeys["1001"].PublicKey(), Weight: 1}}}
+	claim.Normalize()
+	data := contracts.MustEncode(contracts.UpdateAuth{Account: permsAcct, Permission: "claim", Parent: "active", Auth: claim.EOS()})
+	tx := fmt.Sprintf(`{
+  "expiration": %q,
+  "ref_block_num": %d,
+  "ref_block_prefix": %d,
+  "max_net_usage_words": 0,
+  "max_cpu_usage_ms": 0,
+  "delay_sec": 0,
+  "context_free_actions": [],
+  "actions": [{
+      "account": "eosio",
+      "name": "updateauth",
+      "authorization": [{"actor": %q, "permission": "active"}],
+      "data": {"account": %q, "permission": "claim", "parent": "active", "auth": {"threshold": 1, "keys": [], "accounts": [], "waits": []}},
+      "hex_data": %q
+    }
+  ],
+  "transaction_extensions": [],
+  "signatures": [],
+  "context_free_data": []
+}`, h.Time.Add(time.Minute).Format("2006-01-02T15:04:05"), uint16(h.Num), h.RefBlockPrefix(), permsAcct, permsAcct, hex.EncodeToString(data))
+	in := filepath.Join(e.dir, "cleos.json")
+	_ = os.WriteFile(in, []byte(tx), 0o644)
+	code, out, errOut := e.run("", "tx", "sign", "--yes", "--chain-id", e.dc.ChainID().String(), "--signer", "yubikey:serial=1002;slot=9c", in)
+	if code != 0 {
+		t.Fatalf("sign: exit %d\n%s", code, errOut)
+	}
+	signed := filepath.Join(e.dir, "signed.json")
+	_ = os.WriteFile(signed, []byte(out), 0o644)
+	if code, out, errOut := e.run("", "tx", "push", signed); code != 0 || len(strings.TrimSpace(out)) != 64 {
+		t.Fatalf("push: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !e.account().Perm("claim").Auth.HasKey(permsKeys["1001"].PublicKey()) {
+		t.Fatal("not applied")
+	}
+	// Context-free data is kept: it is part of the signing digest.
+	withCFD := strings.Replace(tx, `"context_free_data": []`, `"context_free_data": ["00ff"]`, 1)
+	_ = os.WriteFile(in, []byte(withCFD), 0o644)
+	f, st, err := readTxFile(in)
+	if err != nil || len(st.ContextFreeData) != 1 || hex.EncodeToString(st.ContextFreeData[0]) != "00ff" || len(f.ContextFreeData) != 1 {
+		t.Fatalf("context_free_data: %v %v", err, st.ContextFreeData)
 	}
 }

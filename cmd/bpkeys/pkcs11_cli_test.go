@@ -144,7 +144,7 @@ func TestPKCS11CLI(t *testing.T) {
 		for _, k := range listed {
 			d := sha256.Sum256([]byte("sign-digest " + k.Label))
 			ref := k.Ref + "&pin-source=env:" + p11PINEnv
-			code, out, errOut := runP11(t, "sign-digest", ref, hex.EncodeToString(d[:]))
+			code, out, errOut := runP11(t, "--yes", "sign-digest", ref, hex.EncodeToString(d[:]))
 			if code != exitOK {
 				t.Fatalf("sign-digest %s: exit %d: %s", ref, code, errOut)
 			}
@@ -159,7 +159,7 @@ func TestPKCS11CLI(t *testing.T) {
 	t.Run("wrong-pin", func(t *testing.T) {
 		t.Setenv(p11PINEnv, "000000")
 		d := sha256.Sum256([]byte("x"))
-		code, out, errOut := runP11(t, "sign-digest", fmt.Sprintf(base, "claim"), hex.EncodeToString(d[:]))
+		code, out, errOut := runP11(t, "--yes", "sign-digest", fmt.Sprintf(base, "claim"), hex.EncodeToString(d[:]))
 		if code != exitFailed || !strings.Contains(errOut, "wrong PIN") || out != "" {
 			t.Fatalf("wrong PIN: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
@@ -170,7 +170,7 @@ func TestPKCS11CLI(t *testing.T) {
 
 	t.Run("unknown-token", func(t *testing.T) {
 		d := sha256.Sum256([]byte("x"))
-		code, _, errOut := runP11(t, "sign-digest", strings.Replace(fmt.Sprintf(base, "claim"), "token=cli;", "token=nope;", 1), hex.EncodeToString(d[:]))
+		code, _, errOut := runP11(t, "--yes", "sign-digest", strings.Replace(fmt.Sprintf(base, "claim"), "token=cli;", "token=nope;", 1), hex.EncodeToString(d[:]))
 		if code != exitFailed || !strings.Contains(errOut, `"cli"`) || !strings.Contains(errOut, `"cli-other"`) {
 			t.Fatalf("unknown token: exit %d, stderr %q", code, errOut)
 		}
@@ -187,7 +187,7 @@ func TestPKCS11CLI(t *testing.T) {
 		}
 		// sign-digest refuses it too, before any device is touched.
 		d := sha256.Sum256([]byte("x"))
-		code, out, errOut := runP11(t, "sign-digest", ref, hex.EncodeToString(d[:]))
+		code, out, errOut := runP11(t, "--yes", "sign-digest", ref, hex.EncodeToString(d[:]))
 		if code == exitOK || out != "" || !strings.Contains(errOut, "pin-value is refused") || strings.Contains(errOut, "4321") {
 			t.Fatalf("sign-digest with pin-value: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}

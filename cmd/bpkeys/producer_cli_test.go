@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -84,6 +85,9 @@ type cliChain struct {
 	yubikey *fakeDevices
 	journal string
 	deps    claimDeps
+	// producers, when set, is the producers table both endpoints serve
+	// (a lagging node), whatever the chain holds.
+	producers atomic.Pointer[[]byte]
 }
 
 const cliTeam = "bpteam111111"
@@ -102,6 +106,13 @@ func newCLIChain(t *testing.T) *cliChain { return newCLIChainWith(t, true) }
 // newCLIChainWith makes the chain with or without the claim permission
 // (and its HSM key).
 func newCLIChainWith(t *testing.T, withClaim bool) *cliChain {
+	t.Helper()
+	return newCLIChainSystem(t, withClaim, "")
+}
+
+// newCLIChainSystem makes the chain with a system contract flavour
+// (devchain.SystemLegacy, or "" for the current one).
+func newCLIChainSystem(t *testing.T, withClaim bool, system string) *cliChain {
 	t.Helper()
 	cc := &cliChain{
 		hsm:     &fakeDevices{scheme: "pkcs11", keys: map[string]*testsigner.Key{}},
@@ -129,7 +140,7 @@ func newCLIChainWith(t *testing.T, withClaim bool) *cliChain {
 	acct := func(name string, key signer.PublicKey) string {
 		return fmt.Sprintf(`{"name":%q,"balance":"1000.0000 EOS","permissions":[{"perm_name":"owner","parent":"","required_auth":%s},{"perm_name":"active","parent":"owner","required_auth":%s}]}`, name, cliKeyAuth(key), cliKeyAuth(key))
 	}
-	g := `{"time":"2026-01-01T00:00:00.000","accounts":[` + acct("alice", alice) + "," + acct("bob", bob) + "," + acct("carol", carol) + `,
+	g := `{"system_contract":"` + system + `","time":"2026-01-01T00:00:00.000","accounts":[` + acct("alice", alice) + "," + acct("bob", bob) + "," + acct("carol", carol) + `,
 	{"name":"` + cliTeam + `","balance":"10.0000 EOS","permissions":[
 	  {"perm_name":"owner","parent":"","required_auth":{"threshold":2,"keys":[],` + members + `,"waits":[]}},
 	  {"perm_name":"active","parent":"owner","required_auth":{"threshold":2,"keys":[],` + members + `,"waits":[]}},
@@ -153,6 +164,17 @@ func newCLIChainWith(t *testing.T, withClaim bool) *cliChain {
 			if down.Load() {
 				http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
 				return
+			}
+			if r.URL.Path == "/v1/chain/get_table_rows" {
+				if frozen := cc.producers.Load(); frozen != nil {
+					body, _ := io.ReadAll(r.Body)
+					if bytes.Contains(body, []byte(`"producers"`)) {
+						w.Header().Set("Content-Type", "application/json")
+						_, _ = w.Write(*frozen)
+						return
+					}
+					r.Body = io.NopCloser(bytes.NewReader(body))
+				}
 			}
 			h.ServeHTTP(w, r)
 		}))
@@ -186,17 +208,7 @@ func (cc *cliChain) run(t *testing.T, ctx context.Context, stdin string, args ..
 	code := exitOK
 	if err != nil {
 		fmt.Fprintln(&stderr, "bpkeys: "+err.Error())
-		var ee *exitError
-		switch {
-		case errors.As(err, &ee):
-			code = ee.code
-		case ctx.Err() != nil:
-			code = exitInterrupted
-		case isUsage(err):
-			code = exitUsage
-		default:
-			code = exitFailed
-		}
+		code = exitCode(ctx, err)
 	}
 	return code, stdout.String(), stderr.String()
 }
@@ -284,7 +296,7 @@ func TestProducerRotateCLI(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	newKey := cc.hsm.keys["block-2026"].PublicKey()
-	if !res.Confirmed || res.Plan.Via != producer.ViaDirect || res.Outcome.TrxID == "" || res.ElapsedMS <= 0 || res.Key.PublicKey != newKey.String() || res.Key.Where != gen || res.Key.Status != "confirmed" {
+	if !res.Confirmed || res.Plan.Via != producer.ViaDirect || res.Outcome.TrxID == "" || res.ElapsedMS <= 0 || res.Key.PublicKey != newKey.String() || res.Key.Where != gen || res.Key.Status != producer.KeyInstalledReady {
 		t.Fatalf("result %+v", res)
 	}
 	b, err := os.ReadFile(res.KeyRecord)
@@ -372,7 +384,7 @@ func TestClaimCLI(t *testing.T) {
 	}
 	cc.dc.ProduceBlocks(1)
 	code, out, errOut = cc.run(t, context.Background(), "", args...)
-	if code != 0 || !strings.HasPrefix(out, "bpteam111111: not yet, nothing sent; next claim allowed at 2026-01-02 00:00:00.500Z") {
+	if code != 0 || !strings.HasPrefix(out, "bpteam111111: not yet, nothing sent; next claim allowed at 2026-01-02T00:00:00Z") {
 		t.Fatalf("second: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if n := len(cc.journalEntries(t)); n != 1 {
@@ -502,5 +514,67 @@ func TestClaimCLIThreeConcurrent(t *testing.T) {
 	}
 	if n := len(cc.journalEntries(t)); n != 1 {
 		t.Fatalf("journal %d", n)
+	}
+}
+
+// TestProducerRotateLegacyCLI: on a chain whose eosio.system predates
+// regproducer2, a multi-key rotation is refused before anything is signed
+// (exit 4, producers row unchanged, nothing journalled or proposed), and a
+// single-key rotation still works.
+func TestProducerRotateLegacyCLI(t *testing.T) {
+	cc := newCLIChainSystem(t, true, devchain.SystemLegacy)
+	before := cc.mustRun(t, "producer", "show", cliTeam)
+	k1, k2 := testsigner.FromSeed(signer.CurveK1, "legacy-m1").PublicKey(), testsigner.FromSeed(signer.CurveR1, "legacy-m2").PublicKey()
+	for _, signerRef := range []string{hsmRotate, ykAlice} { // direct, and by proposal
+		code, out, errOut := cc.run(t, context.Background(), "", "--yes", "producer", "rotate-key", cliTeam, "--new-key", k1.String(), "--new-key", k2.String(), "--threshold", "1", "--signer", signerRef)
+		if code != exitRefused || !strings.Contains(errOut, "a multi-key block-signing authority cannot be set on this chain") || !strings.Contains(errOut, "it offers regproducer") {
+			t.Fatalf("multi-key via %s: exit %d\n%s\n%s", signerRef, code, out, errOut)
+		}
+	}
+	if es := cc.journalEntries(t); len(es) != 0 {
+		t.Fatalf("something was signed: %+v", es)
+	}
+	if after := cc.mustRun(t, "producer", "show", cliTeam); after != before {
+		t.Fatalf("the producers row changed:\n%s\n%s", before, after)
+	}
+
+	nk := testsigner.FromSeed(signer.CurveK1, "legacy-single").PublicKey()
+	out := cc.mustRun(t, "--yes", "producer", "rotate-key", cliTeam, "--new-key", nk.String(), "--signer", hsmRotate)
+	if !strings.Contains(out, "confirmed:    the producers table now shows "+nk.String()) || !strings.Contains(out, "installed-ready") {
+		t.Fatalf("single key:\n%s", out)
+	}
+	if show := cc.mustRun(t, "producer", "show", cliTeam); !strings.Contains(show, "signing key:     "+nk.String()) {
+		t.Fatalf("after rotation:\n%s", show)
+	}
+}
+
+// TestProducerRotateNotShownCLI: the chain accepts a rotation but the
+// node's producers table does not show it within the window: the command
+// exits 1 saying what the table shows, and the key record stays pending.
+func TestProducerRotateNotShownCLI(t *testing.T) {
+	cc := newCLIChain(t)
+	// Freeze the table as it is now (bpkeys reads the row in binary).
+	resp, err := http.Post(cc.urls[0]+"/v1/chain/get_table_rows", "application/json", strings.NewReader(`{"code":"eosio","scope":"eosio","table":"producers","json":false,"lower_bound":"`+cliTeam+`","upper_bound":"`+cliTeam+`","limit":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cc.producers.Store(&frozen)
+	nk := testsigner.FromSeed(signer.CurveK1, "not-shown").PublicKey()
+	code, out, errOut := cc.run(t, context.Background(), "", "--yes", "--json", "producer", "rotate-key", cliTeam, "--new-key", nk.String(), "--signer", hsmRotate)
+	if code != exitFailed || !strings.Contains(errOut, "still shows "+testsigner.FromSeed(signer.CurveK1, "cli-block").PublicKey().String()) || !strings.Contains(errOut, "keep the old key") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var res struct {
+		Confirmed bool               `json:"confirmed"`
+		Key       producer.KeyRecord `json:"key"`
+		KeyRecord string             `json:"key_record"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Confirmed || res.Key.Status != producer.KeyPending {
+		t.Fatalf("result %v %+v", err, res)
+	}
+	if b, err := os.ReadFile(res.KeyRecord); err != nil || !strings.Contains(string(b), `"status": "pending"`) {
+		t.Fatalf("key record: %v\n%s", err, b)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bpkeys/bpkeys/audit"
-	"github.com/bpkeys/bpkeys/devchain/demokeys"
+	"github.com/bpkeys/bpkeys/chain"
 	"github.com/bpkeys/bpkeys/devices"
 	"github.com/bpkeys/bpkeys/hsm/pkcs11"
 	"github.com/bpkeys/bpkeys/producer"
@@ -42,6 +42,9 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := accountsExist(cmd.Context(), c, args[0]); err != nil {
+				return err
+			}
 			info, err := producer.Show(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
@@ -69,9 +72,16 @@ func newProducerShowCmd(a *app) *cobra.Command {
 			a.out("url:             %s", r.URL)
 			a.out("location:        %d", r.Location)
 			a.out("last claim:      %s", fmtTime(r.LastClaimTime))
-			if info.ClaimAllowedNow {
-				a.out("next claim:      allowed now (since %s)", fmtTime(info.NextClaim))
-			} else {
+			switch {
+			case info.Activation.NotActivated():
+				a.out("next claim:      %s", info.Activation.Explain())
+			case info.ClaimAllowedNow:
+				since := "since " + fmtTime(info.NextClaim)
+				if fmtTime(r.LastClaimTime) == "never" {
+					since = "never claimed"
+				}
+				a.out("next claim:      allowed now (%s)", since)
+			default:
 				a.out("next claim:      %s (in %s)", fmtTime(info.NextClaim), info.NextClaim.Sub(info.HeadBlockTime).Round(time.Second))
 			}
 			how := "not linked: active"
@@ -86,7 +96,33 @@ func newProducerShowCmd(a *app) *cobra.Command {
 	}
 }
 
-func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+// readBackWindow is how long a state-changing command polls the chain for
+// its effect before it reports failure.
+const readBackWindow = 3 * time.Second
+
+// prepareErr maps a refusal to prepare a producer action to its exit code:
+// usage (2), or refused for safety (4) when the chain's contract does not
+// have the action.
+func prepareErr(err error) error {
+	switch {
+	case errors.Is(err, producer.ErrUsage):
+		return withCode(exitUsage, err)
+	case errors.Is(err, chain.ErrActionNotInABI):
+		return withCode(exitRefused, err)
+	}
+	return err
+}
+
+// fmtTime writes a chain time as bpkeys writes every time, on screen, in
+// text and in JSON: RFC 3339 in UTC, to the second. A time the chain
+// never set (zero, or the Unix epoch of a producer that never claimed)
+// is "never".
+func fmtTime(t time.Time) string {
+	if t.IsZero() || t.Unix() <= 0 {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
 
 // sendFlags are the flags rotate-key and unregister share.
 type sendFlags struct {
@@ -147,7 +183,6 @@ type sendResult struct {
 	ElapsedMS   float64             `json:"elapsed_ms,omitempty"`
 	PromptMS    float64             `json:"prompt_ms,omitempty"`
 	Confirmed   bool                `json:"confirmed,omitempty"`
-	ConfirmErr  string              `json:"confirm_error,omitempty"` // reading the row back failed
 	Row         *producer.Row       `json:"row_after,omitempty"`
 	KeyRecord   string              `json:"key_record,omitempty"`
 	Key         *producer.KeyRecord `json:"key,omitempty"`
@@ -246,6 +281,9 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := accountsExist(ctx, c, account); err != nil {
+				return err
+			}
 			signers, closeSigners, err := a.openSigners(ctx, f.signers)
 			if err != nil {
 				return err
@@ -261,7 +299,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				if f.dryRun {
 					// Nothing changes in a dry run, the device included: plan
 					// with a placeholder whose private half is discarded.
-					pub, err := demokeys.NewK1PublicKey()
+					pub, err := producer.Placeholder()
 					if err != nil {
 						return err
 					}
@@ -274,7 +312,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 						return err
 					}
 					req.NewKeys = []signer.PublicKey{pub}
-					rec.PublicKey, rec.Curve, rec.Where, rec.Status = pub.String(), pub.Curve.String(), where, "generated"
+					rec.PublicKey, rec.Curve, rec.Where, rec.Status = pub.String(), pub.Curve.String(), where, producer.KeyGenerated
 					if pub.Curve == signer.CurveK1 {
 						rec.LegacyKey = pub.Legacy()
 					}
@@ -288,10 +326,7 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			}
 			rot, err := producer.PrepareRotation(ctx, c, req, signers)
 			if err != nil {
-				if errors.Is(err, producer.ErrUsage) {
-					return withCode(exitUsage, err)
-				}
-				return err
+				return prepareErr(err)
 			}
 			res.Plan, res.Old, res.New = rot.Plan, rot.Old, rot.New
 			var oldKeys []string
@@ -328,33 +363,24 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				show("dry run: nothing was signed or sent")
 				return nil
 			}
-			waited, err := a.confirm("Sign and send this rotation?")
-			if err != nil {
-				return err
-			}
-			j, err := a.journal()
-			if err != nil {
-				return err
-			}
-			out, err := rot.Execute(ctx, c, j, signers)
+			out, waited, err := a.signProducerPlan(ctx, c, rot.Plan, signers, func() (time.Duration, error) {
+				return a.confirm("Sign and send this rotation?")
+			})
 			if err != nil {
 				return err
 			}
 			elapsed := time.Since(start) - waited
 			res.Outcome, res.ElapsedMS, res.PromptMS = out, msElapsed(elapsed), msElapsed(waited)
 			rec.TrxID = out.TrxID
+			rec.Status = producer.KeyPending
+			var notShown error
 			if rot.Via == producer.ViaMsig {
-				rec.Status, rec.Proposal = "proposed", strings.SplitN(rot.Proposer, "@", 2)[0]+"/"+rot.ProposalName
+				rec.Proposal = strings.SplitN(rot.Proposer, "@", 2)[0] + "/" + rot.ProposalName
 				res.Review, res.Approve = rot.ReviewCommand(), rot.ApproveCommand()
 			} else {
-				rec.Status = "sent"
-				row, ok, cerr := producer.Confirm(ctx, c, account, rot.New, 3*time.Second, nil)
-				res.Confirmed, res.Row = ok, row
-				if cerr != nil {
-					res.ConfirmErr = cerr.Error()
-				}
-				if ok {
-					rec.Status = "confirmed"
+				res.Row, notShown = producer.ReadBackRotation(ctx, c, account, out.TrxID, rot.New, readBackWindow, nil)
+				if res.Confirmed = notShown == nil; res.Confirmed {
+					rec.Status = producer.KeyInstalledReady
 				}
 			}
 			if path, err := producer.WriteKeyRecord(producer.KeyRecordDir(stateDir()), rec); err == nil {
@@ -364,7 +390,10 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 			}
 			res.Key = &rec
 			if a.json {
-				return a.printJSON(res)
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+				return notShown
 			}
 			a.out("old key:      %s", describeAuthority(rot.Old.Authority))
 			a.out("new key:      %s (private key on %s)", describeAuthority(rot.New), where)
@@ -377,15 +406,17 @@ func newProducerRotateCmd(a *app) *cobra.Command {
 				a.out("              %s", rot.ApproveCommand())
 			case res.Confirmed:
 				a.out("confirmed:    the producers table now shows %s", describeAuthority(res.Row.Authority))
-			case res.ConfirmErr != "":
-				a.out("not confirmed: reading the producers table back failed (%s); the transaction was sent; check with bpkeys producer show %s", res.ConfirmErr, account)
-			default:
-				a.out("not yet confirmed: the producers table does not show the new key yet; check with bpkeys producer show %s", account)
 			}
-			if res.KeyRecord != "" {
-				a.out("key record:   %s (install the new key in the producing node's signature-provider)", res.KeyRecord)
+			switch {
+			case res.KeyRecord != "" && rec.Status == producer.KeyInstalledReady:
+				a.out("key record:   %s (installed-ready: install the new key in the producing node's signature-provider)", res.KeyRecord)
+			case res.KeyRecord != "":
+				a.out("key record:   %s (pending: the chain does not use the new key yet; keep the old key on the node until bpkeys producer show %s shows it)", res.KeyRecord, account)
 			}
-			return nil
+			if generate != "" {
+				a.printSignerHint(req.NewKeys[0], generate)
+			}
+			return notShown
 		},
 	}
 	f.register(cmd)
@@ -432,6 +463,9 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := accountsExist(ctx, c, account); err != nil {
+				return err
+			}
 			signers, closeSigners, err := a.openSigners(ctx, f.signers)
 			if err != nil {
 				return err
@@ -439,10 +473,7 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 			defer closeSigners()
 			plan, row, err := producer.PrepareUnregister(ctx, c, account, opts, signers)
 			if err != nil {
-				if errors.Is(err, producer.ErrUsage) {
-					return withCode(exitUsage, err)
-				}
-				return err
+				return prepareErr(err)
 			}
 			res := sendResult{Plan: plan, Old: row, DryRun: f.dryRun}
 			show := a.info
@@ -461,31 +492,26 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 				show("dry run: nothing was signed or sent")
 				return nil
 			}
-			waited, err := a.confirmTyped("This pulls the plug on "+account+".", account)
-			if err != nil {
-				return err
-			}
-			j, err := a.journal()
-			if err != nil {
-				return err
-			}
-			out, err := plan.Execute(ctx, c, j, signers)
+			out, waited, err := a.signProducerPlan(ctx, c, plan, signers, func() (time.Duration, error) {
+				return a.confirmTyped("This pulls the plug on "+account+".", account)
+			})
 			if err != nil {
 				return err
 			}
 			elapsed := time.Since(start) - waited
 			res.Outcome, res.ElapsedMS, res.PromptMS = out, msElapsed(elapsed), msElapsed(waited)
+			var notShown error
 			if plan.Via == producer.ViaMsig {
 				res.Review, res.Approve = plan.ReviewCommand(), plan.ApproveCommand()
 			} else {
-				r2, ok, cerr := producer.ConfirmUnregistered(ctx, c, account, 3*time.Second, nil)
-				res.Confirmed, res.Row = ok, r2
-				if cerr != nil {
-					res.ConfirmErr = cerr.Error()
-				}
+				res.Row, notShown = producer.ReadBackUnregistered(ctx, c, account, out.TrxID, readBackWindow, nil)
+				res.Confirmed = notShown == nil
 			}
 			if a.json {
-				return a.printJSON(res)
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+				return notShown
 			}
 			a.out("transaction:  %s (via %s)", out.TrxID, out.Endpoint)
 			a.out("pushed in:    %s from invocation (excluding %s at the confirmation prompt)", elapsed.Round(time.Microsecond), waited.Round(time.Millisecond))
@@ -496,14 +522,42 @@ func newProducerUnregisterCmd(a *app) *cobra.Command {
 				a.out("              %s", plan.ApproveCommand())
 			case res.Confirmed:
 				a.out("confirmed:    %s is no longer active", account)
-			case res.ConfirmErr != "":
-				a.out("not confirmed: reading the producers table back failed (%s); the transaction was sent; check with bpkeys producer show %s", res.ConfirmErr, account)
-			default:
-				a.out("not yet confirmed: check with bpkeys producer show %s", account)
 			}
-			return nil
+			return notShown
 		},
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// signProducerPlan shows a producer plan's frozen transaction, asks with
+// confirm, and signs it through the gate.
+func (a *app) signProducerPlan(ctx context.Context, c *chain.Client, plan *producer.Plan, signers []signer.Signer, confirm func() (time.Duration, error)) (*producer.Outcome, time.Duration, error) {
+	t, err := a.permsTeam()
+	if err != nil {
+		return nil, 0, err
+	}
+	g, err := a.gate(c, t, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	prep, err := plan.Prepare(ctx, g)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, l := range prep.Lines() {
+		a.info("  %s", l)
+	}
+	waited, err := confirm()
+	if err != nil {
+		return nil, waited, err
+	}
+	if err := prep.Confirmed(); err != nil {
+		return nil, waited, err
+	}
+	res, err := g.Sign(ctx, prep, signers)
+	if err != nil {
+		return nil, waited, err
+	}
+	return producer.OutcomeOf(res), waited, nil
 }

@@ -324,6 +324,9 @@ func TestSystemdUnits(t *testing.T) {
 		"Timer":   set("OnCalendar", "RandomizedDelaySec", "Persistent", "Unit"),
 		"Install": set("WantedBy"),
 	}
+	for _, k := range []string{"RuntimeDirectory", "RuntimeDirectoryMode", "UMask", "ProtectKernelTunables", "ProtectControlGroups", "RestrictAddressFamilies"} {
+		known["Service"][k] = true // bpkeys-signer.service
+	}
 	var verify []string
 	tmp := t.TempDir()
 	for _, u := range units {
@@ -357,7 +360,9 @@ func TestSystemdUnits(t *testing.T) {
 			if !ok || strings.TrimSpace(v) == "" || !known[section][k] {
 				t.Errorf("%s:%d: %q is not a key=value of [%s] we know", base, i+1, line, section)
 			}
-			if k == "ExecStart" && !strings.Contains(v, " claim ${BPKEYS_ACCOUNT} --signer ${BPKEYS_CLAIM_SIGNER}") {
+			if k == "ExecStart" && base == "bpkeys-signer.service" && v != "/usr/local/bin/bpkeys signer serve --config /etc/bpkeys/signer.yaml" {
+				t.Errorf("%s: ExecStart %q", base, v)
+			} else if k == "ExecStart" && base != "bpkeys-signer.service" && !strings.Contains(v, " claim ${BPKEYS_ACCOUNT} --signer ${BPKEYS_CLAIM_SIGNER}") {
 				t.Errorf("%s: ExecStart %q", base, v)
 			}
 		}
@@ -368,7 +373,7 @@ func TestSystemdUnits(t *testing.T) {
 		}
 		verify = append(verify, out)
 	}
-	if len(verify) != 3 {
+	if len(verify) != 4 {
 		t.Fatalf("units %v", verify)
 	}
 	testenv.LookPath(t, "systemd-analyze", testenv.Hint) // keys were checked above either way

@@ -2,180 +2,84 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
-	eos "github.com/eoscanada/eos-go"
-
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/team"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
-// The signing paths are split in two steps that the CLI and the TUI share:
-// prepare (build the transaction, ask the chain which keys must sign,
-// compute the digest; nothing is signed and no device is asked) and sign
-// (re-check, journal, sign, push). The CLI confirms on the terminal between
-// the two; the TUI shows the preview and collects PINs in its own input.
+// Every signature goes through txflow's gate: the commands build a
+// txflow.Job, show Prepared.Lines, confirm, and Sign; the TUI backend does
+// the same with its own screen in place of the terminal prompt.
 
-// txStage is one transaction of a signing job.
-type txStage struct {
-	note string
-	tx   *eos.SignedTransaction
-	// required are the keys that sign it; nil for a later stage of a plan,
-	// whose keys are asked for when its turn comes (the chain must first
-	// hold what the earlier stage creates).
-	required []signer.PublicKey
-	digest   [32]byte
-	id       [32]byte
-}
-
-// signJob is a prepared signature: one or more transactions, in order.
-type signJob struct {
-	chainID signer.ChainID
-	stages  []*txStage
-	// avail are the keys the signers offer (for later stages).
-	avail []signer.PublicKey
-	// recheck runs right before the signature: an error stops everything,
-	// nothing is signed.
-	recheck func(ctx context.Context) error
-	// mapErr rewrites a signing or push error (nil keeps it).
-	mapErr func(error) error
-}
-
-// signedJob is what a signing job did.
-type signedJob struct {
-	pushed []*chain.PushResult
-	// required are the keys that signed, per stage.
-	required [][]signer.PublicKey
-}
-
-// buildStage builds actions into a transaction, asks the chain which of
-// avail must sign it (unless later, for a later stage) and computes its
-// digest.
-func buildStage(ctx context.Context, cl *chain.Client, chainID signer.ChainID, note string, actions []*eos.Action, avail []signer.PublicKey, later bool) (*txStage, error) {
-	tx, err := cl.NewTransaction(ctx, actions, 0)
-	if err != nil {
-		return nil, err
-	}
-	st := &txStage{note: note, tx: tx}
-	if !later {
-		if st.required, err = cl.RequiredKeys(ctx, tx.Transaction, avail); err != nil {
-			return nil, err
-		}
-	}
-	packed, cfd, err := tx.PackedTransactionAndCFD()
-	if err != nil {
-		return nil, fmt.Errorf("packing the transaction: %w", err)
-	}
-	st.digest = signer.Digest(chainID, packed, cfd)
-	st.id = sha256.Sum256(packed)
-	return st, nil
-}
-
-// prepareOne is a job of one transaction: the msig commands' shape.
-func prepareOne(ctx context.Context, cl *chain.Client, note string, actions []*eos.Action, avail []signer.PublicKey) (*signJob, error) {
-	chainID, err := cl.ChainID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st, err := buildStage(ctx, cl, chainID, note, actions, avail, false)
-	if err != nil {
-		if chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
-			tx := &eos.Transaction{Actions: actions}
-			return nil, fmt.Errorf("the keys of the given --signer cannot authorize %s: %w", strings.Join(audit.Summarize(tx), "; "), err)
-		}
-		return nil, err
-	}
-	return &signJob{chainID: chainID, stages: []*txStage{st}, avail: avail}, nil
-}
-
-// summary is the job's actions in words.
-func (j *signJob) summary() []string {
-	var out []string
-	for _, st := range j.stages {
-		out = append(out, audit.Summarize(st.tx.Transaction)...)
-	}
-	return out
-}
-
-// digests are the stages' digests in hex.
-func (j *signJob) digests() []string {
-	var out []string
-	for _, st := range j.stages {
-		out = append(out, hex.EncodeToString(st.digest[:]))
-	}
-	return out
-}
-
-// required lists the keys known to sign, in order, without repeats.
-func (j *signJob) required() []signer.PublicKey {
-	var out []signer.PublicKey
-	seen := map[signer.PublicKey]bool{}
-	for _, st := range j.stages {
-		for _, k := range st.required {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
-		}
-	}
-	return out
-}
-
-// sign re-checks, then journals and signs each stage through
-// audit.SignTransaction and pushes it (chain.Client.Push is idempotent).
-func (a *app) signJobRun(ctx context.Context, cl *chain.Client, job *signJob, signers []signer.Signer) (*signedJob, error) {
-	out, err := a.signJobStages(ctx, cl, job, signers)
-	if err != nil && job.mapErr != nil {
-		if m := job.mapErr(err); m != nil {
-			return out, m
-		}
-	}
-	return out, err
-}
-
-func (a *app) signJobStages(ctx context.Context, cl *chain.Client, job *signJob, signers []signer.Signer) (*signedJob, error) {
-	if msigHooks.beforeReread != nil {
-		msigHooks.beforeReread()
-	}
-	if job.recheck != nil {
-		if err := job.recheck(ctx); err != nil {
-			return nil, err
-		}
-	}
+// gate is the signing gate for a chain client, with the team file and the
+// policy file (nil: built-in rules only).
+func (a *app) gate(cl *chain.Client, t *team.Team, pol *policies.Policy) (*txflow.Gate, error) {
 	j, err := a.journal()
 	if err != nil {
 		return nil, err
 	}
-	out := &signedJob{}
-	n := len(job.stages)
-	for i, st := range job.stages {
-		if st.required == nil {
-			if st.required, err = cl.RequiredKeys(ctx, st.tx.Transaction, job.avail); err != nil {
-				return out, fmt.Errorf("transaction %d of %d: which keys must sign: %w", i+1, n, err)
-			}
-		}
-		if err := audit.SignTransaction(ctx, j, st.note, st.tx, job.chainID, st.required, signers); err != nil {
-			if n > 1 {
-				return out, fmt.Errorf("transaction %d of %d: %w", i+1, n, err)
-			}
-			return out, err
-		}
+	g := &txflow.Gate{Chain: cl, Journal: j, Judge: txflow.Judge{Team: t, Policy: pol}}
+	g.BeforePush = func() {
 		if msigHooks.beforePush != nil {
 			msigHooks.beforePush()
 		}
-		res, err := cl.Push(ctx, st.tx)
-		if err != nil {
-			if i > 0 {
-				return out, fmt.Errorf("transaction %d of %d failed after %d was applied; read the account again and plan again: %w", i+1, n, i, err)
-			}
-			return out, err
-		}
-		out.pushed = append(out.pushed, res)
-		out.required = append(out.required, st.required)
 	}
-	return out, nil
+	return g, nil
+}
+
+// withHooks runs the test hook before a job's re-check.
+func withHooks(job txflow.Job) txflow.Job {
+	recheck := job.Recheck
+	job.Recheck = func(ctx context.Context) error {
+		if msigHooks.beforeReread != nil {
+			msigHooks.beforeReread()
+		}
+		if recheck != nil {
+			return recheck(ctx)
+		}
+		return nil
+	}
+	return job
+}
+
+// prepareJob prepares job, turning "the keys cannot authorize it" into an
+// operator's sentence.
+func prepareJob(ctx context.Context, g *txflow.Gate, job txflow.Job) (*txflow.Prepared, error) {
+	p, err := g.Prepare(ctx, withHooks(job))
+	if err != nil && chain.IsCode(err, chain.CodeUnsatisfiedAuth) {
+		var acts []string
+		for _, st := range job.Stages {
+			for _, act := range st {
+				acts = append(acts, string(act.Account)+"::"+string(act.Name))
+			}
+		}
+		return nil, fmt.Errorf("the keys of the given --signer cannot authorize %s: %w", strings.Join(acts, "; "), err)
+	}
+	return p, err
+}
+
+// showAndConfirm writes what will be signed on stderr and asks.
+func (a *app) showAndConfirm(p *txflow.Prepared, question string) error {
+	a.info("About to sign:")
+	for _, l := range p.Lines() {
+		a.info("  %s", l)
+	}
+	if _, err := a.confirm(question); err != nil {
+		return err
+	}
+	return p.Confirmed()
+}
+
+// pubsOf are the signers' public keys.
+func pubsOf(signers []signer.Signer) []signer.PublicKey {
+	out := make([]signer.PublicKey, len(signers))
+	for i, s := range signers {
+		out[i] = s.PublicKey()
+	}
+	return out
 }

@@ -44,6 +44,8 @@ type tuiBackend struct {
 	// demo are the demo team's in-memory keys, offered as signers inside
 	// `bpkeys demo` only. DEMO ONLY.
 	demo []demoMember
+	// demoSpare is the demo team's spare key, on the demo device. DEMO ONLY.
+	demoSpare *demoMember
 
 	mu      sync.Mutex
 	pending map[string]*tuiPrepared
@@ -85,7 +87,7 @@ func (a *app) newTUIBackend(extra ...tuiAccount) (*tuiBackend, error) {
 	for _, x := range extra {
 		add(x.name, x.source)
 	}
-	for _, m := range t.MemberNames() {
+	for _, m := range teamAccounts(t) {
 		add(m, "team file")
 	}
 	return b, nil
@@ -189,39 +191,8 @@ func (b *tuiBackend) Tree(ctx context.Context, account string) (*tui.TreeView, e
 		return nil, err
 	}
 	conn, devErrs := b.connected(ctx)
-	v := &tui.TreeView{Account: acct.Name, LinksUnknown: acct.LinksUnknown}
-	for _, p := range acct.Permissions {
-		n := tui.PermNode{Name: p.Name, Parent: p.Parent, Depth: acct.Depth(p.Name), Threshold: p.Auth.Threshold}
-		for _, k := range p.Auth.Keys {
-			kn := tui.KeyNode{Key: k.String(), Weight: k.Weight}
-			if k.Unsupported == "" {
-				if e, ok := b.team.Key(k.Key); ok {
-					kn.Holder, kn.Device, kn.Hardware = e.Holder, e.DeviceName(), e.Hardware
-				}
-				if d, ok := conn[k.Key]; ok {
-					kn.Connected = true
-					if kn.Device == "" {
-						kn.Device = d
-					}
-				}
-			}
-			n.Keys = append(n.Keys, kn)
-		}
-		for _, l := range p.Auth.Accounts {
-			n.Accounts = append(n.Accounts, tui.LevelNode{Level: l.Permission.String(), Weight: l.Weight})
-		}
-		for _, wt := range p.Auth.Waits {
-			n.Waits = append(n.Waits, tui.WaitNode{Seconds: wt.WaitSec, Weight: wt.Weight})
-		}
-		for _, l := range p.Links {
-			n.Links = append(n.Links, l.String())
-		}
-		v.Perms = append(v.Perms, n)
-	}
-	for _, l := range acct.AnyLinks {
-		v.AnyLinks = append(v.AnyLinks, l.String())
-	}
-	v.Findings = append(tuiFindings(policies.BuiltIn(w, acct.Name, b.team)), deviceFindings(devErrs)...)
+	v := treeView(acct, w, b.team, conn)
+	v.Findings = append(v.Findings, deviceFindings(devErrs)...)
 	return v, nil
 }
 
@@ -280,6 +251,7 @@ func (b *tuiBackend) Devices(ctx context.Context) (*tui.DevicesView, error) {
 			v.Devices = append(v.Devices, dv)
 		}
 	}
+	v.Devices = append(v.Devices, b.demoDevices()...)
 	return v, nil
 }
 
@@ -348,17 +320,24 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 	for k := range conn {
 		keys = append(keys, k)
 	}
-	var readErrs readErrors
-	byKeys := mineByKeys(ctx, proposals.NewAccounts(b.client), keys, &readErrs)
+	accts := proposals.NewAccounts(b.client)
+	var readErr error
 	mine := func(l eos.PermissionLevel) bool {
-		return b.watched(l) || (len(keys) > 0 && byKeys(l))
+		if b.watched(l) || len(keys) == 0 {
+			return b.watched(l)
+		}
+		ok, err := proposals.KeysSatisfy(ctx, accts, l, keys)
+		if err != nil && readErr == nil {
+			readErr = err
+		}
+		return ok
 	}
 	items, err := proposals.Inbox(ctx, b.client, mine, proposals.InboxOptions{})
+	if err == nil {
+		err = readErr
+	}
 	if err != nil {
 		return nil, err
-	}
-	if len(readErrs.errs) > 0 {
-		return nil, fmt.Errorf("the inbox could not be read completely: %w", errors.Join(readErrs.errs...))
 	}
 	v := &tui.InboxView{}
 	for _, it := range items {
@@ -372,6 +351,8 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 		row.Summary = "awaiting " + msigJoinLevels(it.Awaiting)
 		if it.Error != "" {
 			row.Summary = "unreadable: " + it.Error
+		} else {
+			row.Does = b.proposalDoes(ctx, string(it.Proposer), string(it.Name))
 		}
 		v.Proposals = append(v.Proposals, row)
 	}
@@ -382,6 +363,9 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 // Review is `bpkeys msig review`.
 func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.ReviewView, error) {
 	r, err := b.a.readForReview(ctx, b.client, proposer, name)
+	if errors.Is(err, proposals.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", tui.ErrProposalGone, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -399,6 +383,9 @@ func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.Re
 	walk = func(lp proposals.LevelProgress, weight uint16, depth int) {
 		v.Levels = append(v.Levels, tui.ApprovalLevel{Depth: depth, Level: lp.Level, Weight: weight, Threshold: lp.Threshold, Have: lp.Weight,
 			Satisfied: lp.Satisfied, Approved: lp.Approved, Requested: lp.Requested})
+		if lp.Approved || lp.Requested {
+			return // as msig review: an approval (or its request) stands for the level
+		}
 		for _, c := range lp.Accounts {
 			walk(c.LevelProgress, c.Weight, depth+1)
 		}
@@ -410,10 +397,16 @@ func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.Re
 	}
 	keys, _ := b.signingKeys(ctx)
 	if avail := tuiPubs(keys); len(avail) > 0 {
-		if l, ok := b.levelFor(ctx, levels(p.Requested), avail); ok {
+		l, ok, err := b.levelFor(ctx, levels(p.Requested), avail)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			v.CanApprove, v.ApproveAs = true, string(l.Actor)+"@"+string(l.Permission)
 		}
-		_, v.CanUnapprove = b.levelFor(ctx, levels(p.Provided), avail)
+		if _, v.CanUnapprove, err = b.levelFor(ctx, levels(p.Provided), avail); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -441,6 +434,7 @@ func (b *tuiBackend) Producer(ctx context.Context, account string) (*tui.Produce
 		}
 		v.SigningKeys = append(v.SigningKeys, s)
 	}
+	b.savannaView(ctx, v, r)
 	return v, nil
 }
 

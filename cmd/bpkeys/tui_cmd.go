@@ -29,6 +29,12 @@ func (a *app) tuiRun(cmd *cobra.Command) error {
 }
 
 // interactive reports whether stdin and stdout are both terminals.
+// stdinTerminal reports whether stdin is a terminal an operator types in.
+func (a *app) stdinTerminal() bool {
+	in, ok := a.stdin.(*os.File)
+	return ok && term.IsTerminal(int(in.Fd()))
+}
+
 func (a *app) interactive() bool {
 	in, ok := a.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
@@ -65,9 +71,7 @@ func (a *app) runTUI(ctx context.Context, url string, demo *demokeys.Team) error
 		return err
 	}
 	if url != "" && demo != nil {
-		for _, m := range demo.Members() {
-			b.demo = append(b.demo, demoMember{m.Account, m.Key})
-		}
+		b.useDemo(demo)
 	}
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		lipgloss.SetColorProfile(termenv.Ascii)

@@ -109,7 +109,7 @@ func tuiDevicesChild(t *testing.T) {
 	lipgloss.SetColorProfile(termenv.Ascii)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tm := teatest.NewTestModel(t, tui.New(ctx, b, tui.Options{Account: "dave"}), teatest.WithInitialTermSize(120, 40))
+	tm := teatest.NewTestModel(t, tui.New(ctx, b, tui.Options{Account: "dave"}), teatest.WithInitialTermSize(120, 46))
 	var seen bytes.Buffer // everything the screen showed, to check no PIN ever appears
 	wait := func(want ...string) {
 		t.Helper()

@@ -22,6 +22,7 @@ import (
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/tui"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // tuiDeviceOptions choose the TUI's device backends. Production leaves it
@@ -208,6 +209,8 @@ func (b *tuiBackend) PrepareSign(ctx context.Context, req tui.SignRequest) (*tui
 		pv, need, sign, err = b.preparePlan(ctx, req, avail)
 	case tui.SignRotateKey, tui.SignUnregister:
 		pv, need, sign, err = b.prepareProducer(ctx, req, avail)
+	case tui.SignFailover:
+		pv, need, sign, err = b.prepareFailover(ctx, req, avail)
 	default:
 		err = fmt.Errorf("signing %q: unknown request", req.Kind)
 	}
@@ -288,24 +291,41 @@ func (b *tuiBackend) Sign(ctx context.Context, p *tui.SignPreview, pins []string
 	return prep.sign(ctx, signers)
 }
 
-// jobPreview fills a preview from a prepared job.
-func jobPreview(job *signJob, extra ...string) *tui.SignPreview {
-	pv := &tui.SignPreview{ChainID: job.chainID.String(), Digest: strings.Join(job.digests(), ", "), Expiration: job.stages[0].tx.Expiration.Time}
-	pv.Actions = append(job.summary(), extra...)
+// jobPreview fills a preview from a prepared job: every line the gate
+// shows, decoded from the frozen bytes.
+func jobPreview(p *txflow.Prepared, extra ...string) *tui.SignPreview {
+	pv := &tui.SignPreview{ChainID: p.ChainID.String(), Digest: strings.Join(p.Digests(), ", "), Expiration: p.Expiration()}
+	pv.Actions = append(extra, p.Lines()...)
 	return pv
 }
 
-// jobSign signs a prepared job with the shared sign step.
-func (b *tuiBackend) jobSign(job *signJob, notes func() []string) func(context.Context, []signer.Signer) (*tui.SignResult, error) {
+// prepareJob prepares a job through the TUI's gate.
+func (b *tuiBackend) prepareJob(ctx context.Context, job txflow.Job) (*txflow.Gate, *txflow.Prepared, error) {
+	g, err := b.a.gate(b.client, b.team, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := prepareJob(ctx, g, job)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, p, nil
+}
+
+// jobSign signs a prepared job once the screen's enter confirmed it.
+func (b *tuiBackend) jobSign(g *txflow.Gate, p *txflow.Prepared, notes func() []string) func(context.Context, []signer.Signer) (*tui.SignResult, error) {
 	return func(ctx context.Context, signers []signer.Signer) (*tui.SignResult, error) {
-		done, err := b.a.signJobRun(ctx, b.client, job, signers)
+		if err := p.Confirmed(); err != nil {
+			return nil, err
+		}
+		done, err := g.Sign(ctx, p, signers)
 		if err != nil {
 			return nil, err
 		}
-		res := &tui.SignResult{TxID: done.pushed[len(done.pushed)-1].TransactionID.String()}
-		if len(done.pushed) > 1 {
-			for i, pr := range done.pushed {
-				res.Notes = append(res.Notes, fmt.Sprintf("transaction %d of %d: %s", i+1, len(done.pushed), pr.TransactionID))
+		res := &tui.SignResult{TxID: done.TxID()}
+		if len(done.Pushed) > 1 {
+			for i, pr := range done.Pushed {
+				res.Notes = append(res.Notes, fmt.Sprintf("transaction %d of %d: %s", i+1, len(done.Pushed), pr.TransactionID))
 			}
 		}
 		if notes != nil {
@@ -316,16 +336,8 @@ func (b *tuiBackend) jobSign(job *signJob, notes func() []string) func(context.C
 }
 
 // levelFor is the first of candidates whose authority the keys satisfy.
-func (b *tuiBackend) levelFor(ctx context.Context, candidates []eos.PermissionLevel, avail []signer.PublicKey) (eos.PermissionLevel, bool) {
-	accts := proposals.NewAccounts(b.client)
-	for _, l := range candidates {
-		// A read error leaves the level out; the approval itself re-reads
-		// and reports it.
-		if ok, err := msigKeysSatisfy(ctx, accts, l, avail); err == nil && ok {
-			return l, true
-		}
-	}
-	return eos.PermissionLevel{}, false
+func (b *tuiBackend) levelFor(ctx context.Context, candidates []eos.PermissionLevel, avail []signer.PublicKey) (eos.PermissionLevel, bool, error) {
+	return proposals.FirstSatisfied(ctx, proposals.NewAccounts(b.client), candidates, avail)
 }
 
 func levels(as []proposals.Approval) []eos.PermissionLevel {
@@ -346,56 +358,69 @@ func (b *tuiBackend) prepareMsig(ctx context.Context, req tui.SignRequest, avail
 	}
 	p := r.Proposal
 	var (
-		sreq  msigSignRequest
+		job   txflow.Job
 		level eos.PermissionLevel
 		ok    bool
 		note  string
 	)
 	switch req.Kind {
 	case tui.SignApprove:
-		if level, ok = b.levelFor(ctx, levels(p.Requested), avail); !ok {
+		if req.Hash == "" {
+			return nil, nil, nil, withCode(exitRefused, fmt.Errorf("approving %s/%s: the request carries no reviewed hash; open the review first", p.Proposer, p.Name))
+		}
+		if req.Hash != p.Hash.String() {
+			return nil, nil, nil, withCode(exitRefused, fmt.Errorf("%s/%s now holds a transaction with hash %s, not the %s you reviewed: it was replaced; review it again (nothing was signed)", p.Proposer, p.Name, p.Hash, req.Hash))
+		}
+		if level, ok, err = b.levelFor(ctx, levels(p.Requested), avail); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
 			return nil, nil, nil, fmt.Errorf("the keys connected now satisfy none of the approvals still requested (%s)", msigJoinLevels(levels(p.Requested)))
 		}
-		if sreq, err = b.a.approveRequest(ctx, b.client, p, level, false); err != nil {
+		if job, err = b.a.approveJob(ctx, b.client, p, level, false); err != nil {
 			return nil, nil, nil, err
 		}
 		note = fmt.Sprintf("approved %s/%s as %s@%s, pinned to proposal hash %s", p.Proposer, p.Name, level.Actor, level.Permission, p.Hash)
 	case tui.SignUnapprove:
-		if level, ok = b.levelFor(ctx, levels(p.Provided), avail); !ok {
+		if level, ok, err = b.levelFor(ctx, levels(p.Provided), avail); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
 			return nil, nil, nil, fmt.Errorf("the keys connected now gave none of the approvals provided (%s)", msigJoinLevels(levels(p.Provided)))
 		}
 		act, err := proposals.UnapproveAction(p, level)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sreq, note = simpleMsigRequest("unapprove", p, act), fmt.Sprintf("withdrew the approval of %s@%s", level.Actor, level.Permission)
+		job, note = txflow.MsigJob(b.client, "unapprove", p, act, level), fmt.Sprintf("withdrew the approval of %s@%s", level.Actor, level.Permission)
 	case tui.SignExec:
 		cands := append(levels(p.Provided), levels(p.Requested)...)
 		for _, a := range b.accounts {
 			cands = append(cands, eos.PermissionLevel{Actor: eos.AccountName(a.name), Permission: "active"})
 		}
-		if level, ok = b.levelFor(ctx, cands, avail); !ok {
+		if level, ok, err = b.levelFor(ctx, cands, avail); err != nil {
+			return nil, nil, nil, err
+		} else if !ok {
 			return nil, nil, nil, errors.New("the keys connected now satisfy no account that could execute it: connect a team member's device")
 		}
 		act, err := proposals.ExecAction(p, r.Verdict, level)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sreq, note = simpleMsigRequest("exec", p, act), fmt.Sprintf("executed %s/%s as %s@%s", p.Proposer, p.Name, level.Actor, level.Permission)
+		job, note = txflow.MsigJob(b.client, "exec", p, act, level), fmt.Sprintf("executed %s/%s as %s@%s", p.Proposer, p.Name, level.Actor, level.Permission)
 	case tui.SignCancel:
 		level = eos.PermissionLevel{Actor: p.Proposer, Permission: "active"}
 		act, err := proposals.CancelAction(p, level, r.Now)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sreq, note = simpleMsigRequest("cancel", p, act), fmt.Sprintf("cancelled %s/%s", p.Proposer, p.Name)
+		job, note = txflow.MsigJob(b.client, "cancel", p, act, level), fmt.Sprintf("cancelled %s/%s", p.Proposer, p.Name)
 	}
-	job, err := sreq.prepare(ctx, b.client, avail)
+	job.Avail = avail
+	g, prep, err := b.prepareJob(ctx, job)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pv := jobPreview(job, "proposal hash "+p.Hash.String())
-	return pv, job.required(), b.jobSign(job, func() []string { return []string{note} }), nil
+	pv := jobPreview(prep, "proposal hash "+p.Hash.String())
+	return pv, prep.Required(), b.jobSign(g, prep, func() []string { return []string{note} }), nil
 }
 
 // tuiPlan builds the plan `bpkeys perms plan` builds and checks it with the
@@ -420,6 +445,9 @@ func (b *tuiBackend) tuiPlan(ctx context.Context, req tui.PlanRequest) (*permiss
 	}
 	p, err := permissions.NewPlan(acct, []permissions.Edit{e}, permsLabel(b.team))
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := w.Extend(ctx, permsFetch(b.client), p.After); err != nil {
 		return nil, nil, nil, err
 	}
 	return p, w, policies.CheckPlan(p, w, b.team, nil), nil
@@ -450,51 +478,8 @@ func (b *tuiBackend) preparePlan(ctx context.Context, req tui.SignRequest, avail
 	if policies.Refuses(fs) || p.Refused() {
 		return nil, nil, nil, withCode(exitRefused, fmt.Errorf("refused: %s", refusedReason(p, fs)))
 	}
-	chainID, err := b.client.ChainID(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	if req.Kind == tui.SignPlanDirect {
-		if err := permsCheckSigners(p, w, avail, nil); err != nil {
-			return nil, nil, nil, err
-		}
-		job, err := permsApplyJob(ctx, b.client, chainID, p, avail)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		before := p.Before
-		job.recheck = func(ctx context.Context) error {
-			now, err := permsFetch(b.client)(ctx, p.Account)
-			if err != nil {
-				return err
-			}
-			if !now.Equal(before) {
-				return withCode(exitRefused, fmt.Errorf("%s's permissions changed since the plan was made: make the plan again (nothing was signed)", p.Account))
-			}
-			return nil
-		}
-		need := job.required()
-		if len(job.stages) > 1 {
-			// Later stages' keys are asked when their turn comes: offer
-			// the connected keys the planned tree holds.
-			seen := map[signer.PublicKey]bool{}
-			for _, k := range need {
-				seen[k] = true
-			}
-			for _, perm := range p.After.Permissions {
-				for _, kw := range perm.Auth.Keys {
-					for _, k := range avail {
-						if kw.Unsupported == "" && kw.Key == k && !seen[k] {
-							seen[k] = true
-							need = append(need, k)
-						}
-					}
-				}
-			}
-		}
-		return jobPreview(job), need, b.jobSign(job, func() []string {
-			return []string{p.Account + " now has the planned permissions once the transaction is in a block"}
-		}), nil
+		return b.preparePlanDirect(ctx, p, w, avail)
 	}
 	body, err := permissions.MarshalPlan(p)
 	if err != nil {
@@ -512,24 +497,33 @@ func (b *tuiBackend) preparePlan(ctx context.Context, req tui.SignRequest, avail
 	for _, l := range requested {
 		cands = append(cands, eos.PermissionLevel{Actor: l.Actor, Permission: "active"})
 	}
-	prop, ok := b.levelFor(ctx, cands, avail)
+	prop, ok, err := b.levelFor(ctx, cands, avail)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("the keys connected now satisfy none of the accounts that could propose it (%s)", msigJoinLevels(cands))
 	}
 	built, err := proposals.Build(ctx, b.client, proposals.ProposeRequest{Proposer: prop.Actor, Actions: acts})
+	var dup *proposals.DuplicateError
+	if errors.As(err, &dup) {
+		return nil, nil, nil, fmt.Errorf("%w: %s already proposed the same transaction as %s/%s (hash %s)", tui.ErrAlreadyProposed, dup.Proposer, dup.Proposer, dup.Name, dup.Hash)
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	job, err := proposeRequest(built).prepare(ctx, b.client, avail)
+	job := txflow.ProposeJob(b.client, built)
+	job.Avail = avail
+	g, prep, err := b.prepareJob(ctx, job)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	extra := []string{"proposal " + string(built.Proposer) + "/" + string(built.Name) + " of: " + strings.Join(p.Diff, "; "),
+	extra := []string{"proposal " + string(built.Proposer) + "/" + string(built.Name) + " of:\n" + strings.Join(p.Diff, "\n"),
 		"requested " + msigJoinLevels(built.Requested), "proposal hash " + built.Hash.String()}
 	notes := func() []string {
-		return []string{fmt.Sprintf("proposed as %s/%s; approvals requested from %s (inbox: key 3)", built.Proposer, built.Name, msigJoinLevels(built.Requested))}
+		return []string{fmt.Sprintf("proposed as %s/%s; approvals requested from %s (enter, then 3 opens the inbox)", built.Proposer, built.Name, msigJoinLevels(built.Requested))}
 	}
-	return jobPreview(job, extra...), job.required(), b.jobSign(job, notes), nil
+	return jobPreview(prep, extra...), prep.Required(), b.jobSign(g, prep, notes), nil
 }
 
 // prepareProducer is producer rotate-key and unregister: the producer
@@ -564,23 +558,25 @@ func (b *tuiBackend) prepareProducer(ctx context.Context, req tui.SignRequest, a
 		plan = pl
 		notes = append(notes, "UNREGISTER: "+req.Account+" stops producing blocks (current key "+describeAuthority(row.Authority)+")")
 	}
-	pv := &tui.SignPreview{ChainID: plan.ChainID.String(), Expiration: plan.Tx.Expiration.Time}
-	packed, cfd, err := plan.Tx.PackedTransactionAndCFD()
+	g, err := b.a.gate(b.client, b.team, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	d := signer.Digest(plan.ChainID, packed, cfd)
-	pv.Digest = hex.EncodeToString(d[:])
-	pv.Actions = append(append(plan.Actions, notes...), fmt.Sprintf("via %s: %s", plan.Via, plan.Why))
+	prep, err := plan.Prepare(ctx, g)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	signsAs := fmt.Sprintf("signs as %s@%s (via %s): %s", plan.Account, plan.Permission, plan.Via, plan.Why)
+	pv := jobPreview(prep, append([]string{signsAs}, notes...)...)
 	sign := func(ctx context.Context, signers []signer.Signer) (*tui.SignResult, error) {
-		j, err := b.a.journal()
+		if err := prep.Confirmed(); err != nil {
+			return nil, err
+		}
+		done, err := g.Sign(ctx, prep, signers)
 		if err != nil {
 			return nil, err
 		}
-		out, err := plan.Execute(ctx, b.client, j, signers)
-		if err != nil {
-			return nil, err
-		}
+		out := producer.OutcomeOf(done)
 		res := &tui.SignResult{TxID: out.TrxID}
 		if plan.Via == producer.ViaMsig {
 			res.Notes = append(res.Notes, fmt.Sprintf("proposed as %s/%s; it takes effect when enough of %s approve and someone executes it", strings.SplitN(plan.Proposer, "@", 2)[0], plan.ProposalName, strings.Join(plan.Requested, ", ")))
@@ -595,7 +591,7 @@ func (b *tuiBackend) prepareProducer(ctx context.Context, req tui.SignRequest, a
 // planDirect says whether the keys connected now satisfy every
 // authorization of the plan (perms apply's check), and as which levels.
 func planDirect(p *permissions.Plan, w *permissions.World, keys []tuiKey) (bool, string) {
-	if len(keys) == 0 || permsCheckSigners(p, w, tuiPubs(keys), nil) != nil {
+	if len(keys) == 0 || p.CheckSigners(w, tuiPubs(keys), nil) != nil {
 		return false, ""
 	}
 	var as []string
@@ -609,4 +605,44 @@ func planDirect(p *permissions.Plan, w *permissions.World, keys []tuiKey) (bool,
 		}
 	}
 	return true, "as " + strings.Join(as, ", ")
+}
+
+// preparePlanDirect signs a plan directly: perms apply's job, checked
+// against the connected keys; the gate re-reads the account for drift
+// right before signing.
+func (b *tuiBackend) preparePlanDirect(ctx context.Context, p *permissions.Plan, w *permissions.World, avail []signer.PublicKey) (*tui.SignPreview, []signer.PublicKey, func(context.Context, []signer.Signer) (*tui.SignResult, error), error) {
+	if err := p.CheckSigners(w, avail, nil); err != nil {
+		return nil, nil, nil, err
+	}
+	job, err := txflow.PlanJob(p, permsFetch(b.client))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	job.Avail = avail
+	g, prep, err := b.prepareJob(ctx, job)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	need := prep.Required()
+	if len(prep.Stages) > 1 {
+		// Later stages' keys are asked when their turn comes: offer the
+		// connected keys the planned tree holds.
+		seen := map[signer.PublicKey]bool{}
+		for _, k := range need {
+			seen[k] = true
+		}
+		for _, perm := range p.After.Permissions {
+			for _, kw := range perm.Auth.Keys {
+				for _, k := range avail {
+					if kw.Unsupported == "" && kw.Key == k && !seen[k] {
+						seen[k] = true
+						need = append(need, k)
+					}
+				}
+			}
+		}
+	}
+	return jobPreview(prep), need, b.jobSign(g, prep, func() []string {
+		return []string{p.Account + " now has the planned permissions"}
+	}), nil
 }

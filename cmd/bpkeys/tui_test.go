@@ -263,7 +263,7 @@ func TestTUIDemoKeysSign(t *testing.T) {
 		if err != nil || !rv.CanApprove || rv.ApproveAs != as {
 			t.Fatalf("review before approving as %s: %+v, %v", as, rv, err)
 		}
-		r.Kind = tui.SignApprove
+		r.Kind, r.Hash = tui.SignApprove, rv.Hash
 		if res := sign(r, 1); !strings.Contains(strings.Join(res.Notes, " "), "as "+as+", pinned to proposal hash "+rv.Hash) {
 			t.Fatalf("approve notes %v", res.Notes)
 		}
@@ -329,10 +329,14 @@ func TestTUIDemoKeysOtherActions(t *testing.T) {
 	p := inbox.Proposals[0]
 	r := tui.SignRequest{Proposer: p.Proposer, Proposal: p.Name}
 
-	// Approve, then take it back.
-	r.Kind = tui.SignApprove
-	sign(r)
+	// Approve (pinned to the hash reviewed), then take it back.
 	rv, err := b.Review(ctx, p.Proposer, p.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Kind, r.Hash = tui.SignApprove, rv.Hash
+	sign(r)
+	rv, err = b.Review(ctx, p.Proposer, p.Name)
 	if err != nil || !rv.CanUnapprove {
 		t.Fatalf("after approving: %+v, %v", rv, err)
 	}

@@ -6,17 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	eos "github.com/eoscanada/eos-go"
 	"github.com/spf13/cobra"
 
-	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/chain"
-	"github.com/bpkeys/bpkeys/contracts"
 	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 func newTxCmd(a *app) *cobra.Command {
@@ -26,7 +26,8 @@ func newTxCmd(a *app) *cobra.Command {
 }
 
 // txFile is a transaction as nodeos prints it, with action data in hex
-// ("data" as a hex string, or "hex_data"), and its signatures.
+// ("data" as a hex string, or "hex_data"), its signatures and context-free
+// data: what cleos writes with -s -d -j.
 type txFile struct {
 	Expiration         chain.Time     `json:"expiration"`
 	RefBlockNum        uint16         `json:"ref_block_num"`
@@ -38,6 +39,8 @@ type txFile struct {
 	Actions            []txFileAction `json:"actions"`
 	Extensions         []any          `json:"transaction_extensions"`
 	Signatures         []string       `json:"signatures"`
+	// ContextFreeData is cleos's context_free_data: hex strings.
+	ContextFreeData []string `json:"context_free_data,omitempty"`
 }
 
 type txFileAction struct {
@@ -109,6 +112,13 @@ func readTxFile(path string) (*txFile, *eos.SignedTransaction, error) {
 		tx.Actions = append(tx.Actions, ea)
 	}
 	st := eos.NewSignedTransaction(tx)
+	for i, h := range f.ContextFreeData {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, nil, withCode(exitUsage, fmt.Errorf("context_free_data %d is not hex: %w", i+1, err))
+		}
+		st.ContextFreeData = append(st.ContextFreeData, b)
+	}
 	for i, s := range f.Signatures {
 		sig, err := signer.ParseSignature(s)
 		if err != nil {
@@ -117,22 +127,6 @@ func readTxFile(path string) (*txFile, *eos.SignedTransaction, error) {
 		st.Signatures = append(st.Signatures, sig.ECC())
 	}
 	return &f, st, nil
-}
-
-func (a *app) txDescribe(st *eos.SignedTransaction, digest [32]byte) {
-	a.info("Transaction expiring %s, digest %s:", st.Expiration.Format("2006-01-02T15:04:05"), hex.EncodeToString(digest[:]))
-	for _, act := range st.Actions {
-		var auth []string
-		for _, l := range act.Authorization {
-			auth = append(auth, string(l.Actor)+"@"+string(l.Permission))
-		}
-		a.info("  %s::%s by %s", act.Account, act.Name, strings.Join(auth, ", "))
-		if js, err := contracts.DecodeActionJSON(act.Account, act.Name, act.HexData); err == nil {
-			a.info("    %s", js)
-		} else {
-			a.info("    %s", hex.EncodeToString(act.HexData))
-		}
-	}
 }
 
 func newTxSignCmd(a *app) *cobra.Command {
@@ -158,31 +152,36 @@ only the keys that must sign, nodeos refuses irrelevant signatures). The chain i
 			if err != nil {
 				return err
 			}
-			packed, cfd, err := st.PackedTransactionAndCFD()
+			frozen, err := txflow.Freeze(chainID, st.Transaction, nil)
 			if err != nil {
-				return fmt.Errorf("packing the transaction: %w", err)
+				var ne *txflow.NameError
+				if errors.As(err, &ne) {
+					return withCode(exitUsage, err)
+				}
+				return err
 			}
-			digest := signer.Digest(chainID, packed, cfd)
 			signers, closeSigners, err := a.openRequiredSigners(ctx, refs)
 			if err != nil {
 				return err
 			}
 			defer closeSigners()
-			var keys []signer.PublicKey
-			for _, s := range signers {
-				keys = append(keys, s.PublicKey())
-			}
-			a.txDescribe(st, digest)
-			a.info("Signing with %s", keysText(keys, nil))
-			if _, err := a.confirm("Sign?"); err != nil {
-				return err
-			}
-			j, err := a.journal()
+			g, err := a.offlineGate()
 			if err != nil {
 				return err
 			}
-			if err := audit.SignTransaction(ctx, j, "tx sign "+args[0], st, chainID, keys, signers); err != nil {
+			prep, err := g.PrepareFrozen(ctx, frozen, pubsOf(signers), txflow.Job{Note: "tx sign " + args[0]})
+			if err != nil {
 				return err
+			}
+			if err := a.showAndConfirm(prep, "Sign?"); err != nil {
+				return err
+			}
+			if err := g.SignOnly(ctx, prep, signers); err != nil {
+				return err
+			}
+			st.Signatures = nil
+			for _, sig := range frozen.Signatures {
+				st.Signatures = append(st.Signatures, sig.ECC())
 			}
 			f.Signatures = f.Signatures[:0]
 			for _, s := range st.Signatures {
@@ -197,6 +196,30 @@ only the keys that must sign, nodeos refuses irrelevant signatures). The chain i
 	}
 	cmd.Flags().StringArrayVar(&refs, "signer", nil, "key reference of a signing YubiKey or HSM key (repeatable)")
 	return cmd
+}
+
+// offlineGate is the gate of tx sign: with an endpoint given explicitly it
+// judges the transaction against that chain; without one it signs offline
+// and refuses transactions whose effects need the chain to be judged.
+func (a *app) offlineGate() (*txflow.Gate, error) {
+	j, err := a.journal()
+	if err != nil {
+		return nil, err
+	}
+	g := &txflow.Gate{Journal: j}
+	if len(a.urls) == 0 && strings.TrimSpace(os.Getenv("BPKEYS_URL")) == "" {
+		return g, nil
+	}
+	c, err := a.chainClient()
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.permsTeam()
+	if err != nil {
+		return nil, err
+	}
+	g.Chain, g.Judge = c, txflow.Judge{Team: t}
+	return g, nil
 }
 
 func newTxPushCmd(a *app) *cobra.Command {
@@ -221,26 +244,31 @@ func newTxPushCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			packed, cfd, err := st.PackedTransactionAndCFD()
+			frozen, err := txflow.Freeze(chainID, st.Transaction, nil)
 			if err != nil {
-				return fmt.Errorf("packing the transaction: %w", err)
+				return withCode(exitUsage, err)
 			}
-			digest := signer.Digest(chainID, packed, cfd)
-			a.txDescribe(st, digest)
+			for _, l := range txflow.Describe(frozen) {
+				a.info("  %s", l)
+			}
 			for i, s := range st.Signatures {
 				sig, err := signer.SignatureFromECC(s)
 				if err != nil {
 					return fmt.Errorf("signature %d: %w", i+1, err)
 				}
-				k, err := sig.Recover(digest[:])
+				k, err := sig.Recover(frozen.Digest[:])
 				if err != nil {
 					return fmt.Errorf("signature %d does not recover on chain %s (signed for another chain?): %w", i+1, chainID, err)
 				}
 				a.info("  signed by %s", k)
+				frozen.Signatures = append(frozen.Signatures, sig)
 			}
-			res, err := c.Push(ctx, st)
+			res, err := c.PushPacked(ctx, frozen.Pack())
 			if err != nil {
 				return fmt.Errorf("pushing: %w", err)
+			}
+			if res.Duplicate {
+				return fmt.Errorf("the chain already had transaction %s: it was pushed before; this push changed nothing", res.TransactionID)
 			}
 			if a.json {
 				return a.printJSON(map[string]string{"transaction_id": res.TransactionID.String()})

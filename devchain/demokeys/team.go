@@ -11,11 +11,13 @@ import (
 const ProducerAccount = "bpkeysdemo11"
 
 // Team is the demo's sample producer team: three members with a key each,
-// a claim key and a rotate key (standing in for server HSM keys), and the
-// producer's block-signing public key.
+// a claim key and a rotate key (standing in for server HSM keys), a spare
+// key on no account yet (on the demo's labelled device, for the tour's key
+// rotation), and the producer's block-signing public key.
 type Team struct {
 	Alice, Bob, Carol *Key
 	Claim, Rotate     *Key
+	Spare             *Key
 	ProducerKey       signer.PublicKey
 }
 
@@ -26,7 +28,7 @@ func NewTeam() (*Team, error) {
 	for _, k := range []struct {
 		dst   **Key
 		label string
-	}{{&t.Alice, "alice"}, {&t.Bob, "bob"}, {&t.Carol, "carol"}, {&t.Claim, ProducerAccount + "@claim"}, {&t.Rotate, ProducerAccount + "@rotate"}} {
+	}{{&t.Alice, "alice"}, {&t.Bob, "bob"}, {&t.Carol, "carol"}, {&t.Claim, ProducerAccount + "@claim"}, {&t.Rotate, ProducerAccount + "@rotate"}, {&t.Spare, "spare"}} {
 		if *k.dst, err = NewR1(k.label); err != nil {
 			return nil, err
 		}

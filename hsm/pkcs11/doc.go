@@ -22,6 +22,8 @@
 // when two tokens share a label). Without module-path the backend's module
 // (WithModule), then BPKEYS_PKCS11_MODULE, is used. pin-source is env:NAME,
 // file:PATH or fd:N; absent means a masked prompt (package pinentry).
+// Discover finds modules to list when none is named: p11-kit's proxy, else
+// the usual SoftHSM2 and HSM modules, reporting every path it looked at.
 //
 // # What it refuses
 //
