@@ -64,6 +64,10 @@ type SendOptions struct {
 	Expiration time.Duration
 	// ProposalExpiration of the proposed transaction (0: 24 h).
 	ProposalExpiration time.Duration
+	// Exact signs directly only as the linked permission itself, never as
+	// an ancestor that covers it: the emergency screen names the rotate
+	// permission and must sign as it, or say its key is not connected.
+	Exact bool
 }
 
 // Plan is a transaction ready to be signed: what it does, who authorizes
@@ -136,7 +140,11 @@ func prepare(ctx context.Context, c Chain, account, perm string, linked bool, ac
 			// nodeos accepts the linked permission or any ancestor of it, so
 			// a team holding active can act directly when the linked
 			// permission's own key is away (the emergency case).
-			for _, cand := range ancestry(ctx, c, account, perm) {
+			cands := ancestry(ctx, c, account, perm)
+			if opts.Exact {
+				cands = cands[:1]
+			}
+			for _, cand := range cands {
 				act.Authorization = []eos.PermissionLevel{{Actor: eos.AccountName(account), Permission: eos.PermissionName(cand)}}
 				tx, err := c.NewTransaction(ctx, []*eos.Action{act}, opts.Expiration)
 				if err != nil {
@@ -158,6 +166,9 @@ func prepare(ctx context.Context, c Chain, account, perm string, linked bool, ac
 			}
 			act.Authorization = []eos.PermissionLevel{{Actor: eos.AccountName(account), Permission: eos.PermissionName(perm)}}
 			directErr = fmt.Errorf("the signers present do not satisfy %s@%s or any permission above it", account, perm)
+			if opts.Exact {
+				directErr = fmt.Errorf("the key of %s@%s is not connected (no signer present satisfies it)", account, perm)
+			}
 		}
 		if opts.Via == ViaDirect {
 			return nil, fmt.Errorf("%w: sign with keys of that permission, or use --via msig to propose it", directErr)

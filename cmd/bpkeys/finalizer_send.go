@@ -56,20 +56,12 @@ func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts [
 	default:
 		return nil, usageErr("--via %q: expected direct or msig", f.via)
 	}
-	signers, closeSigners, err := a.openRequiredSigners(ctx, f.signers)
+	ss, err := a.openSession(ctx, cl, f.signers)
 	if err != nil {
 		return nil, err
 	}
-	defer closeSigners()
-	t, err := a.permsTeam()
-	if err != nil {
-		return nil, err
-	}
-	g, err := a.gate(cl, t, nil)
-	if err != nil {
-		return nil, err
-	}
-	avail := pubsOf(signers)
+	defer ss.close()
+	g, avail := ss.gate, ss.avail
 	out := &keySent{Via: "direct"}
 	var p *txflow.Prepared
 	if via != "msig" {
@@ -83,7 +75,7 @@ func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts [
 	}
 	if p == nil {
 		out.Via = "msig"
-		b, err := a.keyProposal(ctx, cl, acts, f, t)
+		b, err := a.keyProposal(ctx, cl, acts, f, ss.gate.Judge.Team)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +98,7 @@ func (a *app) keySend(ctx context.Context, cl *chain.Client, note string, acts [
 	if err := a.showAndConfirm(p, "Sign and send?"); err != nil {
 		return nil, err
 	}
-	done, err := g.Sign(ctx, p, signers)
+	done, err := g.Sign(ctx, p, ss.signers)
 	if err != nil {
 		return nil, err
 	}

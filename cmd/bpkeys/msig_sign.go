@@ -40,21 +40,14 @@ type msigSent struct {
 // msigSign prepares the request through the gate (frozen bytes, required
 // keys, policy on its effects), shows it, asks, and signs.
 func (a *app) msigSign(ctx context.Context, cl *chain.Client, req msigSignRequest) (*msigSent, error) {
-	signers, closeSigners, err := a.openRequiredSigners(ctx, req.signers)
+	ss, err := a.openSession(ctx, cl, req.signers)
 	if err != nil {
 		return nil, err
 	}
-	defer closeSigners()
-	t, err := a.permsTeam()
-	if err != nil {
-		return nil, err
-	}
-	g, err := a.gate(cl, t, nil)
-	if err != nil {
-		return nil, err
-	}
+	defer ss.close()
+	g := ss.gate
 	job := req.job
-	job.Avail = pubsOf(signers)
+	job.Avail = ss.avail
 	if req.show != nil {
 		req.show()
 	}
@@ -65,7 +58,7 @@ func (a *app) msigSign(ctx context.Context, cl *chain.Client, req msigSignReques
 	if err := a.showAndConfirm(p, "Sign and send?"); err != nil {
 		return nil, err
 	}
-	done, err := g.Sign(ctx, p, signers)
+	done, err := g.Sign(ctx, p, ss.signers)
 	if err != nil {
 		return nil, err
 	}

@@ -83,3 +83,31 @@ func pubsOf(signers []signer.Signer) []signer.PublicKey {
 	}
 	return out
 }
+
+// session is what a signing command holds while it signs: the opened
+// --signer devices, their keys, and the gate with the team file.
+type session struct {
+	signers []signer.Signer
+	avail   []signer.PublicKey
+	gate    *txflow.Gate
+	close   func()
+}
+
+// openSession opens the --signer references and the gate for cl.
+func (a *app) openSession(ctx context.Context, cl *chain.Client, refs []string) (*session, error) {
+	signers, closeSigners, err := a.openRequiredSigners(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.permsTeam()
+	if err != nil {
+		closeSigners()
+		return nil, err
+	}
+	g, err := a.gate(cl, t, nil)
+	if err != nil {
+		closeSigners()
+		return nil, err
+	}
+	return &session{signers: signers, avail: pubsOf(signers), gate: g, close: closeSigners}, nil
+}

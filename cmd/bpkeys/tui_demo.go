@@ -30,13 +30,14 @@ func teamAccounts(t *team.Team) []string {
 }
 
 // useDemo offers the demo team's in-memory keys as signers, DEMO ONLY: the
-// members' keys, and the spare key on the demo device, held by "ops".
+// members' keys, the spare key on the demo device, and the rotate key the
+// emergency screen signs with, both held by "ops".
 func (b *tuiBackend) useDemo(demo *demokeys.Team) {
 	for _, m := range demo.Members() {
 		b.demo = append(b.demo, demoMember{m.Account, m.Key})
 	}
 	b.demoSpare = &demoMember{"ops", demo.Spare}
-	b.demo = append(b.demo, *b.demoSpare)
+	b.demo = append(b.demo, *b.demoSpare, demoMember{"ops", demo.Rotate})
 }
 
 // demoDevices is the demo's device, DEMO ONLY: the spare key the demo

@@ -544,7 +544,11 @@ func (b *tuiBackend) prepareProducer(ctx context.Context, req tui.SignRequest, a
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("new key: %w", err)
 		}
-		rot, err := producer.PrepareRotation(ctx, b.client, producer.RotateRequest{Account: req.Account, NewKeys: []signer.PublicKey{k}}, pubs)
+		// The emergency screen names the linked permission: sign as it, or
+		// say its key is not connected (never silently as active).
+		rreq := producer.RotateRequest{Account: req.Account, NewKeys: []signer.PublicKey{k}}
+		rreq.Via, rreq.Exact = producer.ViaDirect, true
+		rot, err := producer.PrepareRotation(ctx, b.client, rreq, pubs)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -358,7 +358,18 @@ func TestTUIDemoKeysOtherActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sign(tui.SignRequest{Kind: tui.SignRotateKey, Account: demokeys.ProducerAccount, NewKey: block.PublicKey().String()})
+	rotate := tui.SignRequest{Kind: tui.SignRotateKey, Account: demokeys.ProducerAccount, NewKey: block.PublicKey().String()}
+	// The screen names the rotate permission: with only the members' keys
+	// connected it says the rotate key is not, instead of signing as active.
+	if _, err := b.PrepareSign(ctx, rotate); err == nil || !strings.Contains(err.Error(), demokeys.ProducerAccount+"@rotate is not connected") {
+		t.Fatalf("rotation without the rotate key: %v", err)
+	}
+	b.demo = append(b.demo, demoMember{"ops", team.Rotate})
+	rpv, err := b.PrepareSign(ctx, rotate)
+	if err != nil || len(rpv.Signers) != 1 || rpv.Signers[0].Key != team.Rotate.PublicKey().String() || !strings.Contains(strings.Join(rpv.Actions, "\n"), "eosio::regproducer by "+demokeys.ProducerAccount+"@rotate") {
+		t.Fatalf("rotation preview: %+v, %v", rpv, err)
+	}
+	sign(rotate)
 	pv, err := b.Producer(ctx, demokeys.ProducerAccount)
 	if err != nil || !pv.Active || len(pv.SigningKeys) != 1 || !strings.Contains(pv.SigningKeys[0], block.PublicKey().String()[:20]) {
 		t.Fatalf("after rotation: %+v, %v", pv, err)
