@@ -39,7 +39,7 @@ func TestJournalChainsAndDetectsTampering(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		tx := sampleTx()
 		tx.Expiration.Time = tx.Expiration.Time.Add(time.Duration(i) * time.Second)
-		if err := audit.SignTransaction(context.Background(), j, "test", tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k}); err != nil {
+		if err := signTransaction(context.Background(), j, "test", tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k}); err != nil {
 			t.Fatal(err)
 		}
 		if len(tx.Signatures) != 1 {
@@ -96,7 +96,7 @@ func TestUnwritableJournalStopsSigning(t *testing.T) {
 	k := testsigner.New(signer.CurveK1)
 	id, _ := signer.ParseChainID(strings.Repeat("cd", 32))
 	tx := sampleTx()
-	err = audit.SignTransaction(context.Background(), j, "x", tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k})
+	err = signTransaction(context.Background(), j, "x", tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k})
 	if err == nil || !strings.Contains(err.Error(), "nothing was signed") {
 		t.Fatalf("err = %v", err)
 	}

@@ -27,6 +27,6 @@
 // or a PIN.
 //
 //	j, err := audit.Open(audit.DefaultPath())
-//	err = audit.SignTransaction(ctx, j, note, tx, chainID, required, signers)
+//	(the signing gate, package txflow, appends an entry per key, then signs)
 //	st, err := j.Verify()
 package audit

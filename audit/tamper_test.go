@@ -43,7 +43,7 @@ func signOne(t *testing.T, j *audit.Journal, i int) error {
 	k := testsigner.New(signer.CurveK1)
 	tx := sampleTx()
 	tx.Expiration.Time = tx.Expiration.Time.Add(time.Duration(i) * time.Second)
-	return audit.SignTransaction(context.Background(), j, fmt.Sprintf("test %d", i), tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k})
+	return signTransaction(context.Background(), j, fmt.Sprintf("test %d", i), tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k})
 }
 
 // rechain rewrites every prev hash so that the lines chain again, as a
@@ -333,7 +333,7 @@ func TestApprovalRecordedFromAction(t *testing.T) {
 		ActionData:    eos.NewActionDataFromHexData(data)}}})
 	id, _ := signer.ParseChainID(strings.Repeat("ab", 32))
 	k := testsigner.New(signer.CurveK1)
-	if err := audit.SignTransaction(context.Background(), j, "words only", tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k}); err != nil {
+	if err := signTransaction(context.Background(), j, "words only", tx, id, []signer.PublicKey{k.PublicKey()}, []signer.Signer{k}); err != nil {
 		t.Fatal(err)
 	}
 	es, err := j.Entries()

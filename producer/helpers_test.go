@@ -217,30 +217,28 @@ func (tc *testChain) journalCount(t testing.TB) int {
 	return len(es)
 }
 
-// pushAs signs actions with keys (through the journal) and pushes them.
+// pushAs signs actions with keys through the signing gate and pushes them.
 func (tc *testChain) pushAs(t testing.TB, note string, acts []*eos.Action, signers ...signer.Signer) *chain.PushResult {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := tc.client.NewTransaction(ctx, acts, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var avail []signer.PublicKey
 	for _, s := range signers {
 		avail = append(avail, s.PublicKey())
 	}
-	req, err := tc.client.RequiredKeys(ctx, tx.Transaction, avail)
-	if err != nil {
-		t.Fatalf("%s: required keys: %v", note, err)
-	}
-	if err := audit.SignTransaction(ctx, tc.journal, note, tx, tc.dc.ChainID(), req, signers); err != nil {
-		t.Fatal(err)
-	}
-	res, err := tc.client.Push(ctx, tx)
+	g := &txflow.Gate{Chain: tc.client, Journal: tc.journal}
+	prep, err := g.Prepare(ctx, txflow.Job{Note: note, Stages: [][]*eos.Action{acts}, Avail: avail})
 	if err != nil {
 		t.Fatalf("%s: %v", note, err)
 	}
-	return res
+	_ = prep.Lines()
+	if err := prep.Confirmed(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := g.Sign(ctx, prep, signers)
+	if err != nil {
+		t.Fatalf("%s: %v", note, err)
+	}
+	return res.Pushed[0]
 }
 
 func act(account, name string, data any, auth ...string) *eos.Action {

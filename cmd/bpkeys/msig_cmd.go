@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/proposals"
 	"github.com/bpkeys/bpkeys/signer"
 	"github.com/bpkeys/bpkeys/txflow"
@@ -117,7 +118,7 @@ func newMsigProposeCmd(a *app) *cobra.Command {
 				}
 				req.Requested = ls
 			}
-			body, err := readLimited(file)
+			body, err := inputfile.Read(file, "proposal file", inputfile.MaxPlan)
 			if err != nil {
 				return usageErr("%v", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bpkeys/bpkeys/chain"
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/permissions"
 	"github.com/bpkeys/bpkeys/policies"
 	"github.com/bpkeys/bpkeys/signer"
@@ -80,7 +81,7 @@ func keysText(keys []signer.PublicKey, label func(signer.PublicKey) string) stri
 // account against the plan (drift), the rules and the signers, then signs
 // the plan's transactions through the gate.
 func (a *app) permsApply(ctx context.Context, file string, refs []string, policyFile string) (*permsApplied, error) {
-	b, err := readLimited(file)
+	b, err := inputfile.Read(file, "plan file", inputfile.MaxPlan)
 	if err != nil {
 		return nil, withCode(exitUsage, fmt.Errorf("reading the plan: %w", err))
 	}
