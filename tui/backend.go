@@ -237,6 +237,9 @@ type PlanView struct {
 // InboxView is the proposals that concern the team.
 type InboxView struct {
 	Proposals []ProposalRow
+	// DeviceErrors are the devices that could not be read: a proposal
+	// awaiting a key on one of them may be missing from the list.
+	DeviceErrors []string
 }
 
 // ProposalRow is one proposal in the inbox.
@@ -268,6 +271,9 @@ type ReviewView struct {
 	CanApprove, CanUnapprove bool
 	// ApproveAs is the level an approval would be given as.
 	ApproveAs string
+	// DeviceErrors are the devices that could not be read: what the
+	// connected keys can do may be more than CanApprove says.
+	DeviceErrors []string
 }
 
 // ActionView is one proposed action, in words, with the permission diff it

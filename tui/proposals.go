@@ -99,6 +99,9 @@ func (s *inboxScreen) view(w, h int) string {
 	if s.err != nil {
 		out = append(out, st.Error.Render("refresh failed: "+errText(s.err)))
 	}
+	for _, e := range s.data.DeviceErrors {
+		out = append(out, wrap(st.Error.Render("⚠ device not read: "+e), w, 2)...)
+	}
 	if len(s.data.Proposals) == 0 {
 		out = append(out, st.Subtle.Render("  nothing awaits the team"))
 	}
@@ -261,6 +264,9 @@ func (s *reviewScreen) view(w, h int) string {
 		out = append(out, wrap(st.OK.Render(fmt.Sprintf("✓ %s/%s is no longer on chain: %s.", d.Proposer, d.Name, what))+" What follows is how it stood before; nothing is left to approve or execute.", w, 2)...)
 	case s.err != nil:
 		out = append(out, st.Error.Render("refresh failed: "+errText(s.err)))
+	}
+	for _, e := range d.DeviceErrors {
+		out = append(out, wrap(st.Error.Render("⚠ device not read: "+e), w, 2)...)
 	}
 	var acts []string
 	acts = append(acts, s.section(fmt.Sprintf("What it does (%d action%s)", len(d.Actions), plural(len(d.Actions))), s.focus == 0))

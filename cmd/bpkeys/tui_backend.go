@@ -315,7 +315,7 @@ func (b *tuiBackend) watched(l eos.PermissionLevel) bool {
 // Inbox is `bpkeys msig inbox`: open proposals awaiting a level the
 // connected keys satisfy, or a level of a watched account.
 func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
-	conn, _ := b.connected(ctx)
+	conn, devErrs := b.connected(ctx)
 	var keys []signer.PublicKey
 	for k := range conn {
 		keys = append(keys, k)
@@ -339,7 +339,7 @@ func (b *tuiBackend) Inbox(ctx context.Context) (*tui.InboxView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &tui.InboxView{}
+	v := &tui.InboxView{DeviceErrors: devErrs}
 	for _, it := range items {
 		row := tui.ProposalRow{Proposer: string(it.Proposer), Name: string(it.Name), Expires: it.Expiration, AwaitsYou: len(it.Awaiting) > 0}
 		for _, p := range it.Provided {
@@ -395,7 +395,8 @@ func (b *tuiBackend) Review(ctx context.Context, proposer, name string) (*tui.Re
 			walk(lp, 0, 0)
 		}
 	}
-	keys, _ := b.signingKeys(ctx)
+	keys, devErrs := b.signingKeys(ctx)
+	v.DeviceErrors = devErrs
 	if avail := tuiPubs(keys); len(avail) > 0 {
 		l, ok, err := b.levelFor(ctx, levels(p.Requested), avail)
 		if err != nil {
