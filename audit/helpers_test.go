@@ -54,4 +54,3 @@ func signTransaction(ctx context.Context, j *audit.Journal, note string, tx *eos
 	}
 	return signer.SignTransaction(ctx, tx, chainID, required, signers)
 }
-
