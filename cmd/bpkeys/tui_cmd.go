@@ -66,6 +66,11 @@ func (a *app) runTUI(ctx context.Context, url string, demo *demokeys.Team) error
 		}
 		opts.Account, opts.Title = demokeys.ProducerAccount, "bpkeys demo"
 	}
+	if url != "" && demo != nil {
+		// The demo chain knows only the demo team's keys: the operator's
+		// YubiKeys and HSMs are not listed there (nor offered as new keys).
+		a.tuiDevices.none = true
+	}
 	b, err := a.newTUIBackend(extra...)
 	if err != nil {
 		return err
