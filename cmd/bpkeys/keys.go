@@ -76,7 +76,9 @@ type keyListing struct {
 }
 
 // listKeys reads every backend's inventory. With discover, the PKCS#11
-// modules are found by pkcs11.Discover instead of named. A key seen twice
+// modules are found by pkcs11.Discover instead of named, and their
+// smart-card reader slots are skipped (the YubiKey backend lists those; a
+// card another program holds would block the listing). A key seen twice
 // (a YubiKey also reached through OpenSC's PKCS#11 module) is listed once,
 // under its own backend, and p11-kit's certificate-only trust tokens are
 // left out.
@@ -90,7 +92,7 @@ func (a *app) listKeys(ctx context.Context, discover bool) keyListing {
 			modules, l.ModulesSearched = pkcs11.Discover()
 			for _, m := range modules {
 				l.ModulesTried = append(l.ModulesTried, m)
-				inv, err := pkcs11.New(pkcs11.WithModule(m)).Inventory(ctx)
+				inv, err := pkcs11.New(pkcs11.WithModule(m), pkcs11.WithoutCardReaders()).Inventory(ctx)
 				if err != nil {
 					l.Problems = append(l.Problems, fmt.Sprintf("pkcs11 module %s: %v", m, err))
 					continue

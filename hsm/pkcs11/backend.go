@@ -36,6 +36,12 @@ type Option func(*Backend)
 // takes precedence over BPKEYS_PKCS11_MODULE).
 func WithModule(path string) Option { return func(b *Backend) { b.module = path } }
 
+// WithoutCardReaders skips slots that are smart-card readers (removable
+// devices): for a module bpkeys found itself (p11-kit's proxy also loads
+// OpenSC and ykcs11), whose readers the YubiKey backend lists, and where a
+// card held by another program would block the listing.
+func WithoutCardReaders() Option { return func(b *Backend) { b.noReaders = true } }
+
 // WithPINReader replaces how PINs are read (default: pinentry's Source.Read,
 // which handles env:, file:, fd: and the masked prompt).
 func WithPINReader(r PINReader) Option { return func(b *Backend) { b.readPIN = r } }
@@ -48,6 +54,8 @@ type Backend struct {
 	module  string
 	readPIN PINReader
 	load    loader
+	// noReaders skips smart-card reader slots (removable devices).
+	noReaders bool
 }
 
 var _ devices.Backend = (*Backend)(nil)
@@ -115,13 +123,25 @@ func summarize(slot uint, ti cki.TokenInfo) token {
 
 // tokens lists the initialized tokens present, by label and serial. A token whose information
 // cannot be read (being removed) is left out.
-func tokens(m module) ([]token, error) {
+func tokens(m module) ([]token, error) { return tokensOf(m, false) }
+
+// tokensOf is tokens, leaving out smart-card reader slots when noReaders.
+func tokensOf(m module, noReaders bool) ([]token, error) {
 	slots, err := m.GetSlotList(true)
 	if err != nil {
 		return nil, fmt.Errorf("listing slots: %w", err)
 	}
 	var out []token
 	for _, s := range slots {
+		if noReaders {
+			si, err := m.GetSlotInfo(s)
+			if err != nil {
+				return nil, fmt.Errorf("reading slot %d: %w", s, err)
+			}
+			if si.Flags&cki.CKF_REMOVABLE_DEVICE != 0 {
+				continue
+			}
+		}
 		ti, err := m.GetTokenInfo(s)
 		if err != nil || ti.Flags&cki.CKF_TOKEN_INITIALIZED == 0 {
 			continue

@@ -724,3 +724,33 @@ func packedTrx(rng *rand.Rand, i int) []byte {
 	varuint(0) // transaction_extensions
 	return b
 }
+
+// Real module: WithoutCardReaders leaves out slots that are smart-card
+// readers (removable devices) without asking their token anything, and
+// lists the others.
+func TestWithoutCardReaders(t *testing.T) {
+	generate(t, "inv", "readers", signer.CurveK1)
+	listed := func(f *faulty, opts ...Option) bool {
+		inv, err := f.backend(t, append(opts, WithModule(softhsmModule))...).Inventory(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range inv.Devices {
+			if d.Details["label"] == "inv" {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed(newFaulty(), WithoutCardReaders()) {
+		t.Fatal("a SoftHSM2 slot (not removable) was left out")
+	}
+	f := newFaulty()
+	f.slotFlags = cki.CKF_REMOVABLE_DEVICE
+	if listed(f, WithoutCardReaders()) {
+		t.Fatal("a smart-card reader slot was listed")
+	}
+	if !listed(f) {
+		t.Fatal("without the option, a removable slot is listed")
+	}
+}

@@ -151,7 +151,7 @@ func (b *Backend) Inventory(ctx context.Context) (devices.Inventory, error) {
 	if err != nil {
 		return inv, err
 	}
-	toks, err := tokens(m)
+	toks, err := tokensOf(m, b.noReaders)
 	if err != nil {
 		return inv, err
 	}

@@ -16,6 +16,7 @@ import (
 // behind it.
 type module interface {
 	GetSlotList(tokenPresent bool) ([]uint, error)
+	GetSlotInfo(slotID uint) (cki.SlotInfo, error)
 	GetTokenInfo(slotID uint) (cki.TokenInfo, error)
 	GetMechanismInfo(slotID uint, m []*cki.Mechanism) (cki.MechanismInfo, error)
 	OpenSession(slotID uint, flags uint) (cki.SessionHandle, error)

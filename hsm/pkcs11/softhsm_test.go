@@ -152,6 +152,7 @@ type faulty struct {
 	calls map[string]int
 
 	tokenFlags uint // OR'd into GetTokenInfo flags
+	slotFlags  uint // OR'd into GetSlotInfo flags
 	login      func(pin string) error
 	signInit   func() error
 	sign       func(real []byte, err error) ([]byte, error)
@@ -171,6 +172,13 @@ func (f *faulty) FindObjectsInit(sh cki.SessionHandle, tmpl []*cki.Attribute) er
 }
 
 func newFaulty() *faulty { return &faulty{calls: map[string]int{}} }
+
+func (f *faulty) GetSlotInfo(slot uint) (cki.SlotInfo, error) {
+	f.count("GetSlotInfo")
+	si, err := f.module.GetSlotInfo(slot)
+	si.Flags |= f.slotFlags
+	return si, err
+}
 
 func (f *faulty) count(name string) {
 	f.mu.Lock()
