@@ -261,6 +261,10 @@ func newKeysGenerateCmd(a *app) *cobra.Command {
 			"  bpkeys keys generate 'yubikey:serial=12345678;slot=9c' --pin-policy once --touch-policy always",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !a.yes && !a.stdinTerminal() {
+				// Refused before the device is opened: no PIN is asked.
+				return errBlindNoTerminal
+			}
 			ref, err := signer.ParseRef(args[0])
 			if err != nil {
 				return usageErr("%w", err)
@@ -391,9 +395,6 @@ func newSignDigestCmd(a *app) *cobra.Command {
 // signBlind shows that a digest is signed blind, asks (a terminal is
 // required without --yes), and signs it through the gate's journal.
 func (a *app) signBlind(ctx context.Context, key devices.Key, digest [32]byte) (signer.Signature, error) {
-	if !a.yes && !a.stdinTerminal() {
-		return signer.Signature{}, withCode(exitRefused, errors.New("sign-digest is blind signing and asks on a terminal; there is none (stdin is not a terminal): nothing was signed; pass --yes only if you know what the digest is"))
-	}
 	j, err := a.journal()
 	if err != nil {
 		return signer.Signature{}, err
@@ -433,3 +434,6 @@ func wordLines(text string, w int) []string {
 	}
 	return out
 }
+
+// errBlindNoTerminal refuses blind signing nobody can confirm.
+var errBlindNoTerminal = withCode(exitRefused, errors.New("sign-digest is blind signing and asks on a terminal; there is none (stdin is not a terminal): nothing was signed; pass --yes only if you know what the digest is"))
