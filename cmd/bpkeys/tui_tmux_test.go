@@ -82,6 +82,9 @@ func TestDemoInTmux(t *testing.T) {
 			return // the session ended: bpkeys exited
 		}
 		if _, err := tm("send-keys", "-t", session, "q"); err != nil {
+			if _, err := tm("has-session", "-t", session); err != nil {
+				return // bpkeys exited (and the tmux server with it) meanwhile
+			}
 			break
 		}
 		deadline := time.Now().Add(5 * time.Second)
