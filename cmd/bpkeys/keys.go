@@ -261,10 +261,6 @@ func newKeysGenerateCmd(a *app) *cobra.Command {
 			"  bpkeys keys generate 'yubikey:serial=12345678;slot=9c' --pin-policy once --touch-policy always",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !a.yes && !a.stdinTerminal() {
-				// Refused before the device is opened: no PIN is asked.
-				return errBlindNoTerminal
-			}
 			ref, err := signer.ParseRef(args[0])
 			if err != nil {
 				return usageErr("%w", err)
@@ -366,6 +362,10 @@ func newSignDigestCmd(a *app) *cobra.Command {
 			b, err := a.registry.Backend(ref.Scheme)
 			if err != nil {
 				return usageErr("%w", err)
+			}
+			if !a.yes && !a.stdinTerminal() {
+				// Refused before the device is opened: no PIN is asked.
+				return errBlindNoTerminal
 			}
 			if timeout <= 0 {
 				return usageErr("--timeout %v: expected a duration greater than 0", timeout)
