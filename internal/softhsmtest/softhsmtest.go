@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+
+	"github.com/miekg/pkcs11"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,10 +42,6 @@ type Tokens struct {
 // not installed, or a step fails, Missing says why.
 func Setup(pin string, labels ...string) *Tokens {
 	t := &Tokens{}
-	if _, err := exec.LookPath("softhsm2-util"); err != nil {
-		t.Missing = "softhsm2-util not on PATH"
-		return t
-	}
 	if _, err := os.Stat(Module); err != nil {
 		t.Missing = Module + " missing"
 		return t
@@ -65,12 +63,9 @@ func Setup(pin string, labels ...string) *Tokens {
 		return t
 	}
 	os.Setenv("SOFTHSM2_CONF", conf)
-	for _, label := range labels {
-		out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", SOPIN, "--pin", pin).CombinedOutput()
-		if err != nil {
-			t.Missing = fmt.Sprintf("softhsm2-util --init-token: %v: %s", err, out)
-			return t
-		}
+	if err := initTokens(pin, labels); err != nil {
+		t.Missing = err.Error()
+		return t
 	}
 	return t
 }
@@ -113,4 +108,71 @@ func InChildProcess(t *testing.T, name string, body func(t *testing.T)) {
 	if strings.Contains(string(out), "--- SKIP: "+name) {
 		t.Skip("skipped in the child process (see the log)")
 	}
+}
+
+// initTokens initialises one token per label through the PKCS#11 API, as
+// softhsm2-util --init-token --free does, so that no PIN is ever on a
+// command line. The module is finalized afterwards: SoftHSM2 reads
+// SOFTHSM2_CONF again at the next C_Initialize.
+func initTokens(pin string, labels []string) error {
+	p := pkcs11.New(Module)
+	if p == nil {
+		return fmt.Errorf("%s: not a PKCS#11 module", Module)
+	}
+	defer p.Destroy()
+	if err := p.Initialize(); err != nil {
+		return fmt.Errorf("C_Initialize: %w", err)
+	}
+	defer p.Finalize()
+	for _, label := range labels {
+		if err := initToken(p, pin, label); err != nil {
+			return fmt.Errorf("token %s: %w", label, err)
+		}
+	}
+	return nil
+}
+
+func initToken(p *pkcs11.Ctx, pin, label string) error {
+	slots, err := p.GetSlotList(false)
+	if err != nil {
+		return err
+	}
+	free := -1
+	for i, s := range slots {
+		ti, err := p.GetTokenInfo(s)
+		if err == nil && ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED == 0 {
+			free = i
+			break
+		}
+	}
+	if free < 0 {
+		return fmt.Errorf("no free SoftHSM2 slot")
+	}
+	if err := p.InitToken(slots[free], SOPIN, label); err != nil {
+		return fmt.Errorf("C_InitToken: %w", err)
+	}
+	// SoftHSM2 moves an initialised token to a slot of its own: find it.
+	if slots, err = p.GetSlotList(true); err != nil {
+		return err
+	}
+	for _, s := range slots {
+		ti, err := p.GetTokenInfo(s)
+		if err != nil || ti.Label != label || ti.Flags&pkcs11.CKF_USER_PIN_INITIALIZED != 0 {
+			continue
+		}
+		sh, err := p.OpenSession(s, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
+		if err != nil {
+			return err
+		}
+		defer p.CloseSession(sh)
+		if err := p.Login(sh, pkcs11.CKU_SO, SOPIN); err != nil {
+			return fmt.Errorf("C_Login as SO: %w", err)
+		}
+		defer p.Logout(sh)
+		if err := p.InitPIN(sh, pin); err != nil {
+			return fmt.Errorf("C_InitPIN: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("the token is not found after C_InitToken")
 }

@@ -31,8 +31,16 @@ const ykcs11Module = "/usr/lib/x86_64-linux-gnu/libykcs11.so"
 // test when it exits non-zero.
 func run(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
+	return runEnv(t, dir, nil, name, args...)
+}
+
+// runEnv is run with extra environment variables (PINs for a tool's env:
+// form, so that they never sit in its argv).
+func runEnv(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
@@ -154,14 +162,16 @@ func TestYKCS11(t *testing.T) {
 	if out := run(t, dir, p11, "--module", ykcs11Module, "-L"); !strings.Contains(out, token) {
 		t.Fatalf("token %q not listed:\n%s", token, out)
 	}
-	// ykcs11's SO PIN is the management key in hex; id 2 is slot 9C.
-	run(t, dir, p11, append(base, "--login", "--login-type", "so", "--so-pin", hex.EncodeToString(pivcard.DefaultManagementKey),
+	// ykcs11's SO PIN is the management key in hex; id 2 is slot 9C. The
+	// PINs reach pkcs11-tool through its env: form, never its argv.
+	pins := []string{"BPKEYS_TOOLS_SO_PIN=" + hex.EncodeToString(pivcard.DefaultManagementKey), "BPKEYS_TOOLS_PIN=" + piv.DefaultPIN}
+	runEnv(t, dir, pins, p11, append(base, "--login", "--login-type", "so", "--so-pin", "env:BPKEYS_TOOLS_SO_PIN",
 		"--keypairgen", "--key-type", "EC:prime256v1", "--id", "2")...)
 	digest := sha256.Sum256([]byte("hello eosio"))
 	if err := os.WriteFile(filepath.Join(dir, "d.bin"), digest[:], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run(t, dir, p11, append(base, "--login", "--pin", piv.DefaultPIN, "--sign", "-m", "ECDSA", "--id", "2",
+	runEnv(t, dir, pins, p11, append(base, "--login", "--pin", "env:BPKEYS_TOOLS_PIN", "--sign", "-m", "ECDSA", "--id", "2",
 		"-i", "d.bin", "-o", "sig.der", "--signature-format", "openssl")...)
 	run(t, dir, p11, append(base, "--read-object", "--type", "pubkey", "--id", "2", "-o", "pub.der")...)
 	run(t, dir, openssl, "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem")
