@@ -103,9 +103,6 @@ func TestUnwritableJournalStopsSigning(t *testing.T) {
 	if len(tx.Signatures) != 0 || k.Calls != 0 {
 		t.Fatal("signed although the journal could not be written")
 	}
-	if _, err := audit.SignDigest(context.Background(), nil, "x", id.String(), k, [32]byte{}); err == nil {
-		t.Fatal("signed without a journal")
-	}
 }
 
 func TestOpenRefusesLooseMode(t *testing.T) {

@@ -98,5 +98,18 @@ func (g *Gate) SignDigest(ctx context.Context, b *BlindDigest, s signer.Signer) 
 	if !b.ok {
 		return signer.Signature{}, errors.New("signing a digest that was not confirmed: nothing was signed")
 	}
-	return audit.SignDigest(ctx, g.Journal, b.Note, b.ChainID, s, b.Digest)
+	if g.Journal == nil {
+		return signer.Signature{}, errors.New("no signing journal: refusing to sign without recording it")
+	}
+	if err := g.Journal.Append(audit.Entry{ChainID: b.ChainID, Digest: fmt.Sprintf("%x", b.Digest), Key: s.PublicKey().String(), Device: signer.Describe(s), Note: b.Note}); err != nil {
+		return signer.Signature{}, fmt.Errorf("%w (nothing was signed)", err)
+	}
+	sig, err := s.Sign(ctx, b.Digest)
+	if err != nil {
+		return signer.Signature{}, &SignError{Err: err}
+	}
+	if err := sig.Verify(b.Digest[:], s.PublicKey()); err != nil {
+		return signer.Signature{}, &SignError{Err: err}
+	}
+	return sig, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/bpkeys/bpkeys/audit"
 	"github.com/bpkeys/bpkeys/internal/testsigner"
 	"github.com/bpkeys/bpkeys/signer"
+	"github.com/bpkeys/bpkeys/txflow"
 )
 
 // TestAuditVerifySeal: a truncated journal fails verify (exit 3) and
@@ -22,7 +23,12 @@ func TestAuditVerifySeal(t *testing.T) {
 	}
 	k := testsigner.New(signer.CurveK1)
 	for i := 0; i < 3; i++ {
-		if _, err := audit.SignDigest(context.Background(), j, "t", strings.Repeat("ab", 32), k, [32]byte{byte(i)}); err != nil {
+		b := &txflow.BlindDigest{Digest: [32]byte{byte(i)}, ChainID: strings.Repeat("ab", 32), Note: "t"}
+		_ = b.Lines(k.PublicKey(), "test key")
+		if err := b.Confirmed(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&txflow.Gate{Journal: j}).SignDigest(context.Background(), b, k); err != nil {
 			t.Fatal(err)
 		}
 	}
