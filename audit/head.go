@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 )
 
 // head is the record kept apart from the journal that witnesses its tail:
@@ -56,36 +57,7 @@ func writeHead(path string, h *head) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("replacing the journal's head record: %w", err)
 	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing the journal directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing the journal directory: %w", err)
-	}
-	return nil
-}
-
-// readLimited reads a whole file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return b, nil
+	return inputfile.SyncDir(dir)
 }
 
 // load reads the journal and its head record. A missing journal is
@@ -93,7 +65,7 @@ func readLimited(path string, max int64) ([]byte, error) {
 // a missing journal whose head record records entries was deleted.
 func (j *Journal) load() ([]byte, *head, error) {
 	var h *head
-	hb, err := readLimited(j.HeadPath(), maxHead)
+	hb, err := inputfile.Read(j.HeadPath(), "journal head record", maxHead)
 	switch {
 	case err == nil:
 		h = &head{}
@@ -103,7 +75,7 @@ func (j *Journal) load() ([]byte, *head, error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, nil, fmt.Errorf("reading the journal's head record: %w", err)
 	}
-	data, err := readLimited(j.path, maxJournal)
+	data, err := inputfile.Read(j.path, "signing journal", maxJournal)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if h != nil && h.Size > 0 {

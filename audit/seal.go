@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 )
 
 // SealInfo is what the first entry of a segment records about the one it
@@ -95,7 +97,7 @@ func (j *Journal) History() ([]Entry, error) {
 	seen := map[string]bool{}
 	for next := sealOf(cur); next != "" && !seen[next]; {
 		seen[next] = true
-		data, err := readLimited(next, maxJournal)
+		data, err := inputfile.Read(next, "sealed journal segment", maxJournal)
 		if err != nil {
 			return cur, fmt.Errorf("reading the sealed segment %s: %w", next, err)
 		}

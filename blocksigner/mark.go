@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bpkeys/bpkeys/internal/inputfile"
 	"github.com/bpkeys/bpkeys/signer"
 )
 
@@ -136,7 +137,7 @@ func (s *markStore) load(pub signer.PublicKey) (*Mark, error) {
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		// A new file: make its directory entry durable once.
-		if err := syncDir(s.dir); err != nil {
+		if err := inputfile.SyncDir(s.dir); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -263,16 +264,4 @@ func (s *markStore) close() error {
 		delete(s.files, k)
 	}
 	return errors.Join(errs...)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing the high-water mark directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing the high-water mark directory: %w", err)
-	}
-	return nil
 }

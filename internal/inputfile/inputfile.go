@@ -61,3 +61,17 @@ func ReadFrom(r io.Reader, path, what string, max int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// SyncDir syncs a directory, so that a file just created or renamed in it
+// survives a crash (after its own fsync).
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
