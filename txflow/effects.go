@@ -138,6 +138,17 @@ func innerOf(ctx context.Context, c proposals.Chain, a proposals.Action) (*propo
 // applies every native auth and limitauthchg action to each account it
 // changes, reads the accounts the result names, and runs the rules.
 func (j Judge) Check(ctx context.Context, accts *proposals.Accounts, effs []Effect) ([]Finding, error) {
+	// Only an account the transaction changes needs its limitauthchg row:
+	// the accounts its authorities name are read for their trees alone.
+	changed := map[string]bool{}
+	for _, e := range effs {
+		if e.Action.Account != "eosio" {
+			continue
+		}
+		if name, ok, err := permissions.NativeTarget(string(e.Action.Name), e.Action.Data); ok && err == nil {
+			changed[name] = true
+		}
+	}
 	fetch := func(ctx context.Context, name string) (*permissions.Account, error) {
 		ca, err := accts.Get(ctx, name)
 		if err != nil {
@@ -150,7 +161,7 @@ func (j Judge) Check(ctx context.Context, accts *proposals.Accounts, effs []Effe
 		if err != nil {
 			return nil, err
 		}
-		if c := accts.Chain(); c != nil {
+		if c := accts.Chain(); c != nil && changed[name] {
 			if a.AuthChange, err = ReadAuthLimit(ctx, c, name); err != nil {
 				return nil, err
 			}
